@@ -1,0 +1,343 @@
+"""The ``manifest-lint`` command line (Typer)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from manifest_lint import __version__
+
+app = typer.Typer(
+    name="manifest-lint",
+    help="Lint and fix computer-vision label files and dataset manifests "
+    "(Lookout for Vision CSV, Ground Truth / LfV manifests, CVAT manifest.jsonl).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+create_app = typer.Typer(
+    help="Create manifests the real consumers accept.", no_args_is_help=True
+)
+app.add_typer(create_app, name="create")
+
+
+class Format(str, Enum):
+    full = "full"
+    concise = "concise"
+    json = "json"
+    github = "github"
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"manifest-lint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """manifest-lint: every problem in your labels and manifests, with file and line."""
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Files or folders to check (default: the current folder).",
+                   show_default=False),
+]
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option("--format", "-f", envvar="MANIFEST_LINT_OUTPUT_FORMAT",
+                 help="Report format (default: full, or github when GITHUB_ACTIONS=true).",
+                 show_default=False),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")
+]
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option("--select", help="Only these rules (codes, prefixes, names or ALL; "
+                 "comma-separated or repeated). Replaces `select` from the config."),
+]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ignore", help="Skip these rules (codes, prefixes or names); "
+                 "added to `ignore` from the config."),
+]
+ExitZeroOpt = Annotated[
+    bool, typer.Option("--exit-zero", help="Exit 0 even if problems remain (2 still "
+                       "means a usage, config or internal error).")
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Exit 1 on warnings too (config: strict = true).")
+]
+NoMediaOpt = Annotated[
+    bool, typer.Option("--no-media", help="Do not open images or videos; structure only.")
+]
+MediaRootOpt = Annotated[
+    Path | None,
+    typer.Option("--media-root", help="Resolve media relative to this folder instead of "
+                 "the manifest's folder."),
+]
+DeepOpt = Annotated[
+    bool, typer.Option("--deep", help="Decode media to verify pixel checksums and video "
+                       "key frames (slow).")
+]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1,
+                             help="Processes for media work (default: all cores).")
+]
+ColorOpt = Annotated[
+    Color, typer.Option("--color", help="Colour the report: auto (NO_COLOR, FORCE_COLOR, "
+                        "then TTY), always or never.")
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Use this config file (pyproject.toml or "
+                 "manifest-lint.toml) instead of searching for one."),
+]
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _fail(message: str) -> int:
+    typer.echo(f"manifest-lint: error: {message}", err=True)
+    return 2
+
+
+class _Run:
+    """Shared set-up of ``lint`` and ``fix``: config, settings, targets, output."""
+
+    def __init__(self, paths: list[Path] | None, config_path: Path | None,
+                 select: list[str] | None, ignore: list[str] | None, strict: bool,
+                 exit_zero: bool, no_media: bool, media_root: Path | None, deep: bool,
+                 jobs: int | None) -> None:
+        from manifest_lint.config import load_config
+        from manifest_lint.engine import Settings
+        from manifest_lint.rules import validate_selectors
+
+        self.paths = paths or [Path(".")]
+        self.config = load_config(config_path, self.paths[0])
+        sel = _split(select)
+        ign = _split(ignore) or []
+        if sel is not None:
+            validate_selectors(sel, "--select")
+        validate_selectors(ign, "--ignore")
+        if media_root is not None and not media_root.is_dir():
+            raise typer.BadParameter(f"{media_root}: not a folder", param_hint="--media-root")
+        self.settings = Settings(
+            select=sel, ignore=ign, strict=strict or self.config.strict,
+            exit_zero=exit_zero, no_media=no_media, media_root=media_root, deep=deep,
+            jobs=jobs,
+        )
+
+    def targets(self) -> list:  # type: ignore[type-arg]
+        from manifest_lint.discovery import discover
+
+        out = []
+        for t in discover(self.paths, self.config):
+            if t.kind is None:
+                typer.echo(
+                    f"manifest-lint: note: {t.display}: not a CSV label file, LfV manifest "
+                    "or CVAT manifest; skipped (set `kinds` in the config to force a kind)",
+                    err=True,
+                )
+                continue
+            out.append(t)
+        return out
+
+
+def _report(results: list, fmt: Format | None, output: Path | None,  # type: ignore[type-arg]
+            color: Color) -> None:
+    from manifest_lint.engine import Summary
+    from manifest_lint.reporters import get_reporter
+
+    if fmt is None:
+        fmt = Format.github if os.environ.get("GITHUB_ACTIONS") == "true" else Format.full
+    summary = Summary.of(results)
+    render = get_reporter(fmt.value)
+    want_color = {Color.always: True, Color.never: False, Color.auto: None}[color]
+    if output is not None:
+        with open(output, "w", encoding="utf-8") as fh:
+            render(results, summary, fh, want_color if want_color else False)
+    else:
+        render(results, summary, sys.stdout, want_color)
+
+
+def _guard(func):  # type: ignore[no-untyped-def]
+    """Turn config, path and selector errors into exit 2 with a message."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        from manifest_lint.config import ConfigError
+        from manifest_lint.discovery import PathError
+        from manifest_lint.rules import UnknownSelector
+
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, PathError, UnknownSelector) as exc:
+            raise typer.Exit(_fail(str(exc))) from None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise typer.Exit(_fail(f"{exc.filename or ''}: {exc.strerror or exc}")) from None
+
+    return wrapper
+
+
+@app.command()
+@_guard
+def lint(
+    paths: PathsArg = None,
+    format: FormatOpt = None,
+    output_file: OutputOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    exit_zero: ExitZeroOpt = False,
+    strict: StrictOpt = False,
+    no_media: NoMediaOpt = False,
+    media_root: MediaRootOpt = None,
+    deep: DeepOpt = False,
+    jobs: JobsOpt = None,
+    color: ColorOpt = Color.auto,
+    config: ConfigOpt = None,
+) -> None:
+    """Check files and report every problem with file and line."""
+    from manifest_lint.engine import Summary, exit_code
+    from manifest_lint.runner import run_lint
+
+    run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
+               deep, jobs)
+    results = run_lint(run.targets(), run.config, run.settings)
+    _report(results, format, output_file, color)
+    raise typer.Exit(exit_code(Summary.of(results), strict=run.settings.strict,
+                               exit_zero=exit_zero))
+
+
+@app.command()
+@_guard
+def fix(
+    paths: PathsArg = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of what would "
+                                       "change; write nothing.")] = False,
+    format: FormatOpt = None,
+    output_file: OutputOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    exit_zero: ExitZeroOpt = False,
+    strict: StrictOpt = False,
+    no_media: NoMediaOpt = False,
+    media_root: MediaRootOpt = None,
+    deep: DeepOpt = False,
+    jobs: JobsOpt = None,
+    color: ColorOpt = Color.auto,
+    config: ConfigOpt = None,
+) -> None:
+    """Apply safe fixes in place (atomically), then report what remains."""
+    from manifest_lint.engine import Summary, exit_code
+    from manifest_lint.runner import run_fix
+
+    run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
+               deep, jobs)
+    diffs: list[str] = []
+    results = run_fix(run.targets(), run.config, run.settings, diff=diff,
+                      on_diff=diffs.append)
+    summary = Summary.of(results)
+    code = exit_code(summary, strict=run.settings.strict, exit_zero=exit_zero)
+    if diff:
+        sys.stdout.write("".join(diffs))
+        changed = sum(1 for r in results if r.fixed)
+        typer.echo(f"would fix {summary.fixed} problems in {changed} files", err=True)
+        raise typer.Exit(1 if diffs and not exit_zero else code)
+    if format not in (None, Format.full):
+        for r in results:
+            if r.fixed:
+                typer.echo(f"fixed {r.fixed} problems in {r.display}", err=True)
+            if r.note:
+                typer.echo(f"{r.display}: {r.note}", err=True)
+    _report(results, format, output_file, color)
+    raise typer.Exit(code)
+
+
+@app.command()
+def rules(
+    format: Annotated[RulesFormat, typer.Option("--format", "-f",
+                                                help="text, json or markdown.")]
+    = RulesFormat.text,
+) -> None:
+    """List every rule: code, name, kind, severity, fixability and summary."""
+    from manifest_lint.docs import rules_json, rules_markdown, rules_table
+
+    if format is RulesFormat.json:
+        typer.echo(rules_json())
+    elif format is RulesFormat.markdown:
+        typer.echo(rules_markdown(), nl=False)
+    else:
+        rules_table(sys.stdout)
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="A rule code (CSV301) or name "
+                                                "(duplicate-image).")]) -> None:
+    """Explain one rule, with a bad and a good example."""
+    from manifest_lint.docs import explain_text
+    from manifest_lint.rules import find_rule
+
+    r = find_rule(rule)
+    if r is None:
+        raise typer.Exit(_fail(f"unknown rule {rule!r}; `manifest-lint rules` lists them"))
+    typer.echo(explain_text(r), nl=False)
+
+
+def _register_create_commands() -> None:
+    """Attach the ``create`` subcommands that exist in this build."""
+    import importlib
+
+    for module in ("manifest_lint.cli_create",):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: exit 0 clean, 1 problems, 2 usage/config/internal."""
+    _register_create_commands()
+    try:
+        app(args=argv, prog_name="manifest-lint")
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user
+        typer.echo(f"manifest-lint: internal error: {type(exc).__name__}: {exc} "
+                   "(please report this)", err=True)
+        sys.exit(2)

@@ -1,0 +1,68 @@
+"""Rule documentation, rendered from the registry for ``rules``, ``explain`` and README."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from manifest_lint.rules import Rule, all_rules
+
+
+def rules_json() -> str:
+    return json.dumps([
+        {"code": r.code, "name": r.name, "kind": r.kind, "severity": r.severity.value,
+         "fixable": r.fixable, "summary": r.summary}
+        for r in all_rules()
+    ], indent=2)
+
+
+def rules_markdown() -> str:
+    lines = ["| code | name | kind | severity | fix | summary |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in all_rules():
+        summary = r.summary.replace("|", "\\|")
+        lines.append(f"| {r.code} | `{r.name}` | {r.kind} | {r.severity.value} | "
+                     f"{'yes' if r.fixable else ''} | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
+def rules_table(out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in ("code", "name", "kind", "severity", "fix", "summary"):
+        table.add_column(col, overflow="fold")
+    for r in all_rules():
+        style = "red" if r.severity.value == "error" else "yellow"
+        table.add_row(r.code, r.name, r.kind, f"[{style}]{r.severity.value}[/]",
+                      "yes" if r.fixable else "", r.summary)
+    Console(file=out).print(table)
+
+
+def explain_text(r: Rule) -> str:
+    fix = "yes: `manifest-lint fix` repairs it" if r.fixable else "no: needs a decision"
+    parts = [
+        f"{r.code} {r.name} ({r.kind})",
+        "",
+        r.summary,
+        "",
+        f"Severity: {r.severity.value}",
+        f"Fixable:  {fix}",
+        "",
+        "Why",
+        r.why,
+        "",
+        "Bad",
+        _indent(r.bad),
+        "",
+        "Good",
+        _indent(r.good),
+    ]
+    if r.fix_note:
+        parts += ["", "Notes", r.fix_note]
+    return "\n".join(parts) + "\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + ln for ln in text.splitlines())

@@ -1,0 +1,188 @@
+"""Running the checkers: one file at a time, with selection and per-file ignores applied."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from manifest_lint import globs
+from manifest_lint.config import Config
+from manifest_lint.diagnostics import Diagnostic, Fix, Severity
+from manifest_lint.kinds import KINDS
+from manifest_lint.rules import Rule, select_codes
+from manifest_lint.textio import Preflight, preflight
+
+
+@dataclass
+class Settings:
+    """Run-wide settings from the command line (merged with the config)."""
+
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    strict: bool = False
+    exit_zero: bool = False
+    no_media: bool = False
+    media_root: Path | None = None
+    deep: bool = False
+    jobs: int | None = None
+
+
+@dataclass
+class CheckContext:
+    """Everything a checker needs to know about the file it checks."""
+
+    path: Path  # the file as the user named it (media and siblings resolve from here)
+    display: str  # how reports name it
+    kind: str
+    config: Config
+    settings: Settings
+    enabled_codes: frozenset[str]
+    read_path: Path | None = None  # where the bytes come from (a temp copy while fixing)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.config.options(self.kind)
+
+    @property
+    def source(self) -> Path:
+        return self.read_path or self.path
+
+    def enabled(self, r: Rule) -> bool:
+        return r.code in self.enabled_codes
+
+    def open(self) -> BinaryIO:
+        return open(self.source, "rb")
+
+    def preflight(self) -> Preflight:
+        return preflight(self.source)
+
+
+@dataclass
+class FileResult:
+    path: Path
+    display: str
+    kind: str
+    diagnostics: list[Diagnostic]
+    fixed: int = 0  # problems fixed by `fix`
+    note: str = ""  # e.g. why a fix was not written
+
+
+class Selection:
+    """Which rule codes apply to which file (select/ignore, per-file-ignores)."""
+
+    def __init__(self, config: Config, settings: Settings) -> None:
+        self.config = config
+        self.select = settings.select if settings.select is not None else config.select
+        self.ignore = [*config.ignore, *settings.ignore]
+        self._cache: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def codes_for(self, path: Path) -> frozenset[str]:
+        rel = self.config.relpath(path)
+        extra: list[str] = []
+        for glob, codes in self.config.per_file_ignores.items():
+            if globs.match(glob, rel):
+                extra.extend(codes)
+        key = tuple(extra)
+        if key not in self._cache:
+            self._cache[key] = select_codes(self.select, [*self.ignore, *extra])
+        return self._cache[key]
+
+
+def lint_file(
+    path: Path,
+    display: str,
+    kind: str,
+    config: Config,
+    settings: Settings,
+    selection: Selection,
+    read_path: Path | None = None,
+) -> list[Diagnostic]:
+    """Run the checker of ``kind`` on one file; never raises for bad input."""
+    from manifest_lint.kinds.common import INTERNAL, UNREADABLE
+
+    enabled = selection.codes_for(path)
+    ctx = CheckContext(path, display, kind, config, settings, enabled, read_path)
+    checker = KINDS[kind].load_checker()
+    try:
+        diags = [d for d in checker(ctx) if d.code in enabled]
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        diags = [UNREADABLE.diag(display, 1, f"cannot read file: {reason}")]
+    except Exception as exc:  # noqa: BLE001 - reported as ML002, never a traceback
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno}"
+        diags = [INTERNAL.diag(
+            display, 1,
+            f"internal error while checking this file: {type(exc).__name__}: {exc} "
+            f"(at {where}); please report this",
+        )]
+    diags = _drop_blocked_fixes(diags)
+    diags.sort(key=Diagnostic.sort_key)
+    return diags
+
+
+def _drop_blocked_fixes(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """A file that could not be read fully gets only encoding/BOM/line-ending fixes."""
+    from manifest_lint.rules import find_rule
+
+    blocked = any(
+        (r := find_rule(d.code)) is not None and r.blocks_fixes for d in diags
+    )
+    if not blocked:
+        return diags
+    for d in diags:
+        if d.fix is not None and d.fix.edits:
+            d.fix = None if not (d.fix.strip_bom or d.fix.newline) else Fix(
+                strip_bom=d.fix.strip_bom, newline=d.fix.newline,
+                final_newline=d.fix.final_newline,
+            )
+    return diags
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    errors: int = 0
+    warnings: int = 0
+    fixable: int = 0
+    fixed: int = 0
+    internal_errors: int = 0
+
+    @classmethod
+    def of(cls, results: Iterable[FileResult]) -> Summary:
+        s = cls()
+        for r in results:
+            s.files += 1
+            s.fixed += r.fixed
+            for d in r.diagnostics:
+                if d.severity is Severity.ERROR:
+                    s.errors += 1
+                else:
+                    s.warnings += 1
+                if d.fixable:
+                    s.fixable += 1
+                if d.code == "ML002":
+                    s.internal_errors += 1
+        return s
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "fixable": self.fixable,
+        }
+
+
+def exit_code(summary: Summary, *, strict: bool, exit_zero: bool) -> int:
+    """0 clean, 1 problems remain, 2 when a checker failed internally."""
+    if summary.internal_errors:
+        return 2
+    if exit_zero:
+        return 0
+    if summary.errors or (strict and summary.warnings):
+        return 1
+    return 0

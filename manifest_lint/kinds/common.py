@@ -1,0 +1,81 @@
+"""Rules and helpers shared by every kind: unreadable files and the encoding preflight."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from manifest_lint.diagnostics import Diagnostic, Fix
+from manifest_lint.rules import Rule, rule
+from manifest_lint.textio import DecodeProblem, Preflight
+
+if TYPE_CHECKING:
+    from manifest_lint.engine import CheckContext
+
+UNREADABLE = rule(
+    "ML001", "unreadable-file", "common", "error", False,
+    "The file cannot be read at all (permissions, a folder, a broken link).",
+    why="""
+A file the linter cannot open cannot be checked, and neither can the tool that consumes
+it. The message carries the operating system's reason.
+""",
+    bad="$ chmod 000 train.csv",
+    good="$ chmod 644 train.csv",
+)
+
+INTERNAL = rule(
+    "ML002", "internal-error", "common", "error", False,
+    "A checker failed on this file; the report says where. Please report it as a bug.",
+    why="""
+manifest-lint turns every problem with the input into a diagnostic. If a checker itself
+fails, the file is reported with this code instead of a traceback so that the other files
+are still checked; the run exits 2.
+""",
+    bad="(any input that makes a checker fail)",
+    good="(report the message at the project's issue tracker)",
+)
+
+
+def encoding_diagnostics(
+    ctx: CheckContext, pre: Preflight, encoding_rule: Rule, bom_rule: Rule
+) -> tuple[list[Diagnostic], bool]:
+    """Diagnostics for a foreign encoding, NUL bytes and a UTF-8 BOM.
+
+    Returns the diagnostics and whether the file is worth reading line by line.
+    """
+    out: list[Diagnostic] = []
+    if pre.foreign_encoding:
+        out.append(encoding_rule.diag(
+            ctx.display, 1,
+            f"file is {pre.foreign_encoding} encoded (byte order mark found), not UTF-8; "
+            "re-save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`",
+        ))
+        return out, False
+    if pre.nul_line is not None:
+        out.append(encoding_rule.diag(
+            ctx.display, pre.nul_line,
+            "file contains NUL bytes: it is binary or not UTF-8 text; "
+            "check that the right file was committed",
+        ))
+        return out, False
+    if pre.bom:
+        out.append(bom_rule.diag(
+            ctx.display, 1,
+            "file starts with a UTF-8 byte order mark (BOM); remove it",
+            fix=Fix(strip_bom=True) if bom_rule.fixable else None,
+        ))
+    return out, True
+
+
+def decode_diagnostic(ctx: CheckContext, problem: DecodeProblem | None, r: Rule) -> Iterator[
+    Diagnostic
+]:
+    """One diagnostic for the first undecodable byte, counting the other bad lines."""
+    if problem is None:
+        return
+    more = f" ({problem.count - 1} more lines have invalid bytes)" if problem.count > 1 else ""
+    yield r.diag(
+        ctx.display, problem.line,
+        f"invalid UTF-8 ({problem.detail}){more}; re-save the file as UTF-8",
+        column=problem.column,
+    )

@@ -1,0 +1,18 @@
+"""Lookout for Vision CSV label files: ``image-location,class`` per row, no header."""
+
+from manifest_lint.kinds import KindSpec, Option
+
+SPEC = KindSpec(
+    name="csv",
+    title="Lookout for Vision CSV label file",
+    checker="manifest_lint.kinds.csv.check:check",
+    options={
+        "classes": Option(
+            "list[str]", ["normal", "anomaly"], "Allowed values of the class column."
+        ),
+        "s3-path": Option(
+            "str", "",
+            "S3 prefix that bare image names are relative to (as `create lfv --s3-path`).",
+        ),
+    },
+)

@@ -1,0 +1,310 @@
+"""Checking a CSV label file row by row.
+
+Rows are parsed once with the csv module (strict quoting) over physical lines, so each row
+knows the physical lines it spans. Rows that pass a cheap fast path (two fields, an allowed
+class, a clean ``s3://`` URI in the first bucket) only update the duplicate map; all others
+go through the per-rule checks below. The duplicate map is the only thing that grows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from manifest_lint.diagnostics import Diagnostic, Edit, Fix
+from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
+from manifest_lint.kinds.csv import rules as R
+from manifest_lint.s3 import S3Uri, check_s3_uri, join_prefix
+from manifest_lint.textio import LineDecoder, iter_raw_lines
+
+if TYPE_CHECKING:
+    from manifest_lint.engine import CheckContext
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+_FAST_EXT = (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG")
+HEADER_WORDS = frozenset({
+    "image", "images", "image-location", "image_location", "imagelocation", "location",
+    "path", "file", "filename", "file_name", "source-ref", "source_ref", "uri", "url", "s3",
+    "class", "label", "labels", "classification", "category", "class-name", "class_name",
+    "anomaly-label", "anomaly_label", "target", "y",
+})
+_CLASS_SLOTS = 1024  # the duplicate map packs (line, class index) into one int
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A CSV record and the physical lines it spans."""
+
+    start: int
+    end: int
+    fields: list[str]
+
+
+def iter_rows(
+    f: io.BufferedIOBase, decoder: LineDecoder, *, skip_bom: bool
+) -> Iterator[Row | tuple[int, int, str]]:
+    """Rows of a CSV file; a ``(start, end, message)`` triple for a row that is not
+    valid CSV."""
+    counter = [0]
+
+    def lines() -> Iterator[str]:
+        n = 0
+        for body, term in iter_raw_lines(f, skip_bom=skip_bom):  # type: ignore[arg-type]
+            n += 1
+            counter[0] = n
+            yield decoder.decode(body, n) + term.decode("ascii")
+
+    reader = csv.reader(lines(), strict=True)
+    prev_end = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            end = reader.line_num
+            yield (prev_end + 1, end, str(exc))
+            prev_end = end
+            continue
+        end = reader.line_num
+        yield Row(prev_end + 1, end, fields)
+        prev_end = end
+
+
+def format_row(fields: list[str]) -> str:
+    """Serialise fields as one CSV record (minimal quoting, no terminator)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(fields)
+    return buf.getvalue()
+
+
+def canonical_class(value: str, classes: list[str]) -> str | None:
+    """The allowed class ``value`` means after stripping and case-folding, if any."""
+    folded = value.strip().casefold()
+    for c in classes:
+        if c.casefold() == folded:
+            return c
+    return None
+
+
+class _State:
+    """What the checker remembers across rows."""
+
+    def __init__(self, classes: list[str], prefix: str) -> None:
+        self.classes = classes
+        self.class_set = frozenset(classes)
+        self.class_table: dict[str, int] = {c: i for i, c in enumerate(classes)}
+        self.class_names: list[str] = list(classes)
+        self.prefix = prefix
+        self.seen: dict[str, int] = {}
+        self.first_bucket: str | None = None
+        self.first_bucket_line = 0
+        self.bucket_prefix = "\0"  # "s3://bucket/" of the first bucket
+        self.other_buckets: dict[str, list[int]] = {}  # bucket -> [first line, count]
+        self.rows = 0
+        self.seen_content = False
+
+    def class_index(self, cls: str) -> int:
+        idx = self.class_table.get(cls)
+        if idx is None:
+            idx = min(len(self.class_names), _CLASS_SLOTS - 1)
+            if idx < _CLASS_SLOTS - 1:
+                self.class_table[cls] = idx
+                self.class_names.append(cls)
+        return idx
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    pre = ctx.preflight()
+    diags, readable = encoding_diagnostics(ctx, pre, R.ENCODING, R.BOM)
+    yield from diags
+    if not readable:
+        return
+    opts = ctx.options
+    st = _State(list(opts["classes"]), opts["s3-path"])
+    decoder = LineDecoder()
+    path = ctx.display
+    seen = st.seen
+    class_set = st.class_set
+    with ctx.open() as f:
+        for row in iter_rows(f, decoder, skip_bom=pre.bom):  # type: ignore[arg-type]
+            if not isinstance(row, Row):
+                start, _end, msg = row
+                yield R.SYNTAX.diag(path, start, _syntax_message(msg))
+                st.seen_content = True
+                continue
+            fields = row.fields
+            if len(fields) == 2:
+                img, cls = fields
+                if (
+                    cls in class_set
+                    and img.startswith(st.bucket_prefix)
+                    and img.endswith(_FAST_EXT)
+                    and "//" not in img[5:]
+                    and img == img.strip()
+                    and "\x00" not in img
+                ):
+                    st.rows += 1
+                    st.seen_content = True
+                    packed = row.start * _CLASS_SLOTS + st.class_table[cls]
+                    first = seen.setdefault(img, packed)
+                    if first != packed:
+                        yield from _duplicate(path, row, img, cls, first, st)
+                    continue
+            yield from _slow_row(ctx, row, st)
+    yield from decode_diagnostic(ctx, decoder.problem, R.ENCODING)
+    yield from _bucket_diagnostics(path, st)
+    if not st.seen_content:
+        yield R.EMPTY_FILE.diag(path, 1, "label file has no rows; add `image,class` rows")
+
+
+def _syntax_message(msg: str) -> str:
+    hint = {
+        "unexpected end of data": "a quoted field is never closed (unterminated quote)",
+    }.get(msg, msg)
+    return f"row is not valid CSV: {hint}; check the quotes on this row"
+
+
+def _slow_row(ctx: CheckContext, row: Row, st: _State) -> Iterator[Diagnostic]:
+    path = ctx.display
+    fields = row.fields
+    if not fields or all(not f.strip() for f in fields):
+        yield R.BLANK.diag(path, row.start, "blank row; delete it",
+                           fix=Fix((Edit(row.start, row.end, None),)))
+        return
+    first_row = not st.seen_content
+    st.seen_content = True
+    if first_row and _looks_like_header(fields, st):
+        yield R.HEADER.diag(
+            path, row.start,
+            f"header row {format_row(fields)!r}: label files have no header; delete it",
+            fix=Fix((Edit(row.start, row.end, None),)),
+        )
+        return
+    if len(fields) < 2:
+        yield R.TOO_FEW.diag(
+            path, row.start,
+            f"row has {len(fields)} field, expected 2 (image,class); add the class",
+        )
+        return
+    if len(fields) > 2:
+        yield R.TOO_MANY.diag(
+            path, row.start,
+            f"row has {len(fields)} fields, expected 2 (image,class); extra fields are "
+            "dropped by the consumer. If the image name contains a comma, quote it",
+        )
+        return
+    st.rows += 1
+    img, cls = fields
+    stripped = img.strip()
+    if not stripped:
+        yield R.EMPTY_IMAGE.diag(path, row.start, "image field is empty; add the image location")
+        return
+    if stripped != img:
+        yield R.IMAGE_SPACES.diag(
+            path, row.start,
+            f"image location {img!r} has leading or trailing spaces; strip them",
+            fix=Fix((Edit(row.start, row.end, format_row([stripped, cls])),)),
+        )
+    canon: str | None = cls if cls in st.class_set else None
+    if canon is None:
+        canon = canonical_class(cls, st.classes)
+        if canon is not None:
+            yield R.CLASS_CASE.diag(
+                path, row.start,
+                f"class {cls!r} should be written {canon!r}",
+                column=len(img) + 2,
+                fix=Fix((Edit(row.start, row.end, format_row([img, canon])),)),
+            )
+        else:
+            swapped = canonical_class(img, st.classes) is not None
+            hint = "; the columns look swapped (image first, then class)" if swapped else ""
+            yield R.UNKNOWN_CLASS.diag(
+                path, row.start,
+                f"class {cls!r} is not one of {', '.join(st.classes)}: the image would be "
+                f"imported unlabeled{hint}",
+                column=len(img) + 2,
+            )
+    uri = join_prefix(st.prefix, stripped)
+    parsed = check_s3_uri(uri)
+    if isinstance(parsed, str):
+        yield R.BAD_URI.diag(path, row.start, f"image location {stripped!r}: {parsed}")
+    elif parsed is None:
+        yield R.NO_PREFIX.diag(
+            path, row.start,
+            f"bare image name {stripped!r} with no S3 prefix: set s3-path under "
+            "[tool.manifest-lint.csv] (or pass --s3-path to create lfv)",
+        )
+    else:
+        _note_bucket(parsed, row.start, st)
+    if not uri.lower().endswith(IMAGE_EXTENSIONS):
+        yield R.EXTENSION.diag(
+            path, row.start,
+            f"image {stripped!r} does not end in .png, .jpg or .jpeg; Lookout for Vision "
+            "accepts only PNG and JPEG",
+        )
+    key_class = canon if canon is not None else cls
+    packed = row.start * _CLASS_SLOTS + st.class_index(key_class)
+    first = st.seen.setdefault(uri, packed)
+    if first != packed:
+        yield from _duplicate(path, row, uri, key_class, first, st)
+
+
+def _note_bucket(parsed: S3Uri, line: int, st: _State) -> None:
+    if st.first_bucket is None:
+        st.first_bucket = parsed.bucket
+        st.first_bucket_line = line
+        st.bucket_prefix = f"s3://{parsed.bucket}/"
+    elif parsed.bucket != st.first_bucket:
+        entry = st.other_buckets.setdefault(parsed.bucket, [line, 0])
+        entry[1] += 1
+
+
+def _duplicate(
+    path: str, row: Row, img: str, cls: str, first: int, st: _State
+) -> Iterator[Diagnostic]:
+    first_line, first_idx = divmod(first, _CLASS_SLOTS)
+    first_cls = st.class_names[first_idx] if first_idx < len(st.class_names) else "?"
+    if first_idx == st.class_table.get(cls, -1) and first_idx < _CLASS_SLOTS - 1:
+        yield R.DUPLICATE.diag(
+            path, row.start,
+            f"image {img!r} is already listed on line {first_line} with the same class; "
+            "delete this row",
+            fix=Fix((Edit(row.start, row.end, None),)),
+        )
+    else:
+        yield R.CONFLICT.diag(
+            path, row.start,
+            f"image {img!r} is {cls!r} here but {first_cls!r} on line {first_line}; "
+            "keep the right label and delete the other row",
+        )
+
+
+def _bucket_diagnostics(path: str, st: _State) -> Iterator[Diagnostic]:
+    for bucket, (line, count) in st.other_buckets.items():
+        yield R.BUCKETS.diag(
+            path, line,
+            f"image in bucket {bucket!r} ({count} row{'s' if count != 1 else ''} from here "
+            f"on) but the first image (line {st.first_bucket_line}) is in "
+            f"{st.first_bucket!r}: a dataset's images must all be in one bucket",
+        )
+
+
+def _looks_like_header(fields: list[str], st: _State) -> bool:
+    if len(fields) < 2 or canonical_class(fields[1], st.classes) is not None:
+        return False
+    words = [f.strip().lower() for f in fields[:2]]
+    return words[0] in HEADER_WORDS or words[1] in HEADER_WORDS
+
+
+def rows_of(path: Path) -> Iterator[Row | tuple[int, int, str]]:
+    """Rows of the CSV at ``path`` (for ``create lfv`` and manifest sync)."""
+    with open(path, "rb") as f:
+        bom = f.read(3) == b"\xef\xbb\xbf"
+        if not bom:
+            f.seek(0)
+        yield from iter_rows(f, LineDecoder(), skip_bom=False)  # type: ignore[arg-type]

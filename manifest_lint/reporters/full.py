@@ -1,0 +1,101 @@
+"""``--format full`` (default): Rich report grouped by file, with the offending source line
+and a summary table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from manifest_lint.engine import FileResult, Summary
+from manifest_lint.textio import iter_raw_lines
+
+MAX_SOURCE_CHARS = 160
+
+
+def source_lines(path: Path, wanted: set[int]) -> dict[int, str]:
+    """The text of the ``wanted`` physical lines of ``path`` (one streaming pass)."""
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    try:
+        with open(path, "rb") as f:
+            for n, (body, _term) in enumerate(iter_raw_lines(f, skip_bom=False), 1):
+                if n in wanted:
+                    text = body[: MAX_SOURCE_CHARS * 4].decode("utf-8", "replace")
+                    text = text.lstrip("\ufeff")
+                    if len(text) > MAX_SOURCE_CHARS:
+                        text = text[:MAX_SOURCE_CHARS] + "…"
+                    found[n] = text
+                if n >= last:
+                    break
+    except OSError:
+        pass
+    return found
+
+
+def make_console(out: TextIO, color: bool | None) -> Console:
+    """A console on ``out``; ``color`` True/False forces, None leaves it to Rich (NO_COLOR,
+    FORCE_COLOR, TTY)."""
+    if color is None:
+        return Console(file=out, highlight=False, soft_wrap=True)
+    return Console(
+        file=out, highlight=False, soft_wrap=True, force_terminal=color, no_color=not color,
+        color_system="auto" if color else None,
+    )
+
+
+def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None) -> None:
+    console = make_console(out, color)
+    for r in results:
+        if not r.diagnostics and not r.fixed and not r.note:
+            continue
+        console.rule(f"[bold]{escape(r.display)}[/]", align="left", style="dim")
+        if r.fixed:
+            console.print(f"[green]fixed {r.fixed} problem{'s' if r.fixed != 1 else ''}[/]")
+        if r.note:
+            console.print(f"[yellow]{escape(r.note)}[/]")
+        lines = source_lines(r.path, {d.line for d in r.diagnostics})
+        for d in r.diagnostics:
+            style = "bold red" if d.severity.value == "error" else "bold yellow"
+            fix = " [cyan]\\[*][/]" if d.fixable else ""
+            console.print(
+                f"[bold]{escape(d.path)}:{d.line}:{d.column}:[/] [{style}]{d.code}[/] "
+                f"[dim]{d.name}[/] [{style}]{d.severity.value}[/]{fix}"
+            )
+            console.print(f"  {escape(d.message)}")
+            src = lines.get(d.line)
+            if src is not None:
+                width = len(str(d.line))
+                console.print(f"  [blue]{d.line:>{width}} │[/] {escape(src)}")
+            console.print()
+    _summary(console, summary)
+
+
+def _summary(console: Console, s: Summary) -> None:
+    table = Table(title="manifest-lint summary", title_justify="left", show_header=True)
+    for col in ("files", "errors", "warnings", "fixable"):
+        table.add_column(col, justify="right")
+    if s.fixed:
+        table.add_column("fixed", justify="right")
+    row = [
+        str(s.files),
+        f"[red]{s.errors}[/]" if s.errors else "0",
+        f"[yellow]{s.warnings}[/]" if s.warnings else "0",
+        f"[cyan]{s.fixable}[/]" if s.fixable else "0",
+    ]
+    if s.fixed:
+        row.append(f"[green]{s.fixed}[/]")
+    table.add_row(*row)
+    console.print(table)
+    if s.fixable:
+        console.print(
+            f"[cyan]{s.fixable} problem{'s are' if s.fixable != 1 else ' is'} fixable with "
+            "`manifest-lint fix`[/] (marked [*])"
+        )
+    elif not s.errors and not s.warnings:
+        console.print("[green]All checks passed.[/]")

@@ -1,0 +1,104 @@
+"""The lint and fix jobs over a list of targets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from manifest_lint.config import Config
+from manifest_lint.diagnostics import Diagnostic
+from manifest_lint.discovery import Target
+from manifest_lint.engine import FileResult, Selection, Settings, lint_file
+from manifest_lint.fixer import FixError, apply_plan, plan, replace_atomically, unified_diff
+
+MAX_PASSES = 10
+
+
+def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> list[FileResult]:
+    selection = Selection(config, settings)
+    results = []
+    for t in targets:
+        assert t.kind is not None
+        diags = lint_file(t.path, t.display, t.kind, config, settings, selection)
+        results.append(FileResult(t.path, t.display, t.kind, diags))
+    return results
+
+
+@dataclass
+class FixOutput:
+    result: FileResult
+    diff: str = ""
+
+
+def fix_target(
+    t: Target, config: Config, settings: Settings, selection: Selection, *, diff: bool
+) -> FixOutput:
+    """Fix one file: lint, apply the non-overlapping safe fixes, re-lint, repeat until
+    nothing fixable is left; then replace the file atomically (or return a diff)."""
+    assert t.kind is not None
+
+    def lint(read_path: Path | None) -> list[Diagnostic]:
+        return lint_file(t.path, t.display, t.kind, config, settings, selection, read_path)
+
+    try:
+        before = t.path.stat()
+    except OSError as exc:
+        note = f"not fixed: {exc.strerror or exc}"
+        return FixOutput(FileResult(t.path, t.display, t.kind, lint(None), note=note))
+    diags = lint(None)
+    current: Path | None = None
+    fixed = 0
+    try:
+        for _ in range(MAX_PASSES):
+            fixes = [d.fix for d in diags if d.fix is not None]
+            if not fixes:
+                break
+            p = plan(fixes)
+            new = apply_plan(current or t.path, p, t.path.parent)
+            if new is None:
+                break
+            if current is not None:
+                current.unlink(missing_ok=True)
+            current = new
+            fixed += p.accepted
+            diags = lint(current)
+        else:
+            if any(d.fix for d in diags):
+                raise FixError(
+                    f"{t.display}: fixes did not converge after {MAX_PASSES} passes; "
+                    "nothing was written (please report this)"
+                )
+        if current is None:
+            return FixOutput(FileResult(t.path, t.display, t.kind, diags))
+        if diff:
+            text = unified_diff(t.path, current, t.display)
+            current.unlink(missing_ok=True)
+            return FixOutput(FileResult(t.path, t.display, t.kind, diags, fixed), text)
+        replace_atomically(current, t.path, before)
+        current = None
+        return FixOutput(FileResult(t.path, t.display, t.kind, diags, fixed))
+    except (FixError, OSError) as exc:
+        if current is not None:
+            current.unlink(missing_ok=True)
+        msg = str(exc) if isinstance(exc, FixError) else f"{exc.strerror or exc}"
+        return FixOutput(FileResult(t.path, t.display, t.kind, lint(None),
+                                    note=f"not fixed: {msg}"))
+
+
+def run_fix(
+    targets: Iterable[Target],
+    config: Config,
+    settings: Settings,
+    *,
+    diff: bool,
+    on_diff: Callable[[str], None],
+) -> list[FileResult]:
+    selection = Selection(config, settings)
+    results = []
+    for t in targets:
+        out = fix_target(t, config, settings, selection, diff=diff)
+        if out.diff:
+            on_diff(out.diff)
+        results.append(out.result)
+    return results

@@ -1,0 +1,129 @@
+"""Reading files as physical lines, byte-exact, with BOM and encoding detection.
+
+Every kind reads through :func:`open_source` so that line numbers, BOM handling and line
+terminators mean the same thing in the checkers and in the fixer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32-LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32-BE"),
+    (b"\xff\xfe", "UTF-16-LE"),
+    (b"\xfe\xff", "UTF-16-BE"),
+)
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Preflight:
+    """What the first bytes of a file say about how to read it."""
+
+    size: int
+    bom: bool  # a UTF-8 byte order mark
+    foreign_encoding: str | None  # e.g. "UTF-16-LE" when a UTF-16/32 BOM is present
+    nul_line: int | None  # first line with a NUL byte within the sniffed prefix, if any
+    head: bytes  # the first bytes (BOM removed)
+
+
+def preflight(path: Path) -> Preflight:
+    """Look at the start of ``path``; raises ``OSError`` if it cannot be read."""
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+        size = os.fstat(f.fileno()).st_size
+    for bom, name in _OTHER_BOMS:
+        if head.startswith(bom):
+            return Preflight(size, False, name, None, head)
+    bom = head.startswith(UTF8_BOM)
+    if bom:
+        head = head[3:]
+    nul = head.find(b"\x00")
+    nul_line = head.count(b"\n", 0, nul) + 1 if nul >= 0 else None
+    return Preflight(size, bom, None, nul_line, head)
+
+
+def split_terminator(raw: bytes) -> tuple[bytes, bytes]:
+    """Split one line as read by binary iteration into body and terminator."""
+    if raw.endswith(b"\n"):
+        if raw.endswith(b"\r\n"):
+            return raw[:-2], b"\r\n"
+        return raw[:-1], b"\n"
+    if raw.endswith(b"\r"):
+        return raw[:-1], b"\r"
+    return raw, b""
+
+
+def iter_raw_lines(f: BinaryIO, *, skip_bom: bool) -> Iterator[tuple[bytes, bytes]]:
+    """Yield ``(body, terminator)`` per physical line; ``\\n``, ``\\r\\n`` and a lone
+    ``\\r`` all end a line (as in Python's universal newlines)."""
+    if skip_bom:
+        f.read(len(UTF8_BOM))
+    for raw in f:
+        if b"\r" in raw:
+            yield from _split_cr(raw)
+            continue
+        if raw.endswith(b"\n"):
+            yield raw[:-1], b"\n"
+        else:
+            yield raw, b""
+
+
+_LINE = re.compile(rb"([^\r\n]*)(\r\n|\r|\n)")
+
+
+def _split_cr(raw: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Slow path for a chunk holding a carriage return (a CRLF never straddles chunks,
+    since binary iteration cuts after ``\n``)."""
+    pos = 0
+    for m in _LINE.finditer(raw):
+        yield m.group(1), m.group(2)
+        pos = m.end()
+    if pos < len(raw):
+        yield raw[pos:], b""
+
+
+@dataclass(slots=True)
+class DecodeProblem:
+    """Where the first undecodable byte was, and how many lines had one."""
+
+    line: int
+    column: int
+    detail: str
+    count: int = 1
+
+
+class LineDecoder:
+    """Decode line bodies as UTF-8, remembering the first failure instead of raising."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self) -> None:
+        self.problem: DecodeProblem | None = None
+
+    def decode(self, body: bytes, line: int) -> str:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if self.problem is None:
+                col = len(body[: exc.start].decode("utf-8", "replace")) + 1
+                self.problem = DecodeProblem(line, col, f"byte 0x{body[exc.start]:02x}")
+            else:
+                self.problem.count += 1
+            return body.decode("utf-8", "replace")
+
+
+def dominant_newline(path: Path) -> bytes:
+    """The terminator of the file's first line (``\\n`` when it has none)."""
+    with open(path, "rb") as f:
+        for _, term in iter_raw_lines(f, skip_bom=False):
+            if term:
+                return term
+    return b"\n"
