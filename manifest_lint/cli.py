@@ -319,7 +319,7 @@ def _register_create_commands() -> None:
     """Attach the ``create`` subcommands that exist in this build."""
     import importlib
 
-    for module in ("manifest_lint.cli_create",):
+    for module in ("manifest_lint.commands.create_cvat", "manifest_lint.commands.create_lfv"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

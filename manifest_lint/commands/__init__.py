@@ -1,0 +1,1 @@
+"""Subcommands of ``manifest-lint create``; each module registers one on ``create_app``."""
