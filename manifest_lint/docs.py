@@ -66,3 +66,22 @@ def explain_text(r: Rule) -> str:
 
 def _indent(text: str) -> str:
     return "\n".join("    " + ln for ln in text.splitlines())
+
+
+README_START = "<!-- rules:start -->"
+README_END = "<!-- rules:end -->"
+
+
+def readme_with_rules(text: str) -> str:
+    """``text`` (README.md) with the rule table between the markers regenerated."""
+    head, _, rest = text.partition(README_START)
+    _, _, tail = rest.partition(README_END)
+    return f"{head}{README_START}\n{rules_markdown()}{README_END}{tail}"
+
+
+if __name__ == "__main__":  # python -m manifest_lint.docs README.md
+    import sys
+    from pathlib import Path
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    target.write_text(readme_with_rules(target.read_text(encoding="utf-8")), encoding="utf-8")

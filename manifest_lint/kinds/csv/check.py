@@ -78,8 +78,10 @@ def iter_rows(
 def format_row(fields: list[str]) -> str:
     """Serialise fields as one CSV record (minimal quoting, no terminator)."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(fields)
-    return buf.getvalue()
+    # The terminator is part of what QUOTE_MINIMAL looks for: keep "\r\n" so fields
+    # with a newline get quoted, then cut it off.
+    csv.writer(buf, lineterminator="\r\n").writerow(fields)
+    return buf.getvalue()[:-2]
 
 
 def canonical_class(value: str, classes: list[str]) -> str | None:

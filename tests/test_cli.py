@@ -1,0 +1,191 @@
+"""The command line through the real entry point: exit codes, formats, options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from manifest_lint import __version__
+from tests.conftest import run_cli
+
+GOOD = "s3://bucket/a.jpg,normal\ns3://bucket/b.jpg,anomaly\n"
+WARN_ONLY = "s3://bucket/a.jpg,normal\n\ns3://bucket/b.jpg,anomaly\n"
+ERRORS = "s3://bucket/a.jpg,normal\ns3://bucket/a.jpg,anomaly\ns3://bucket/c.jpg,Normal\n"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "good.csv").write_text(GOOD)
+    (tmp_path / "warn.csv").write_text(WARN_ONLY)
+    (tmp_path / "bad.csv").write_text(ERRORS)
+    return tmp_path
+
+
+def test_version() -> None:
+    r = run_cli("--version")
+    assert (r.code, r.stdout.strip()) == (0, f"manifest-lint {__version__}")
+
+
+def test_exit_codes(files: Path) -> None:
+    assert run_cli("lint", files / "good.csv").code == 0
+    assert run_cli("lint", files / "warn.csv").code == 0
+    assert run_cli("lint", "--strict", files / "warn.csv").code == 1
+    assert run_cli("lint", files / "bad.csv").code == 1
+    assert run_cli("lint", "--exit-zero", files / "bad.csv").code == 0
+
+
+def test_strict_from_config(files: Path) -> None:
+    (files / "manifest-lint.toml").write_text("strict = true\n")
+    assert run_cli("lint", files / "warn.csv").code == 1
+
+
+def test_json_format_is_exactly_one_object(files: Path) -> None:
+    r = run_cli("lint", "--format", "json", files / "bad.csv")
+    data = json.loads(r.stdout)
+    assert set(data) == {"diagnostics", "summary"}
+    assert data["summary"] == {"files": 1, "errors": 1, "warnings": 1, "fixable": 1}
+    first = data["diagnostics"][0]
+    assert list(first) == ["path", "line", "column", "code", "name", "severity", "message",
+                           "fixable"]
+    assert [(d["code"], d["line"], d["severity"], d["fixable"]) for d in data["diagnostics"]] \
+        == [("CSV302", 2, "error", False), ("CSV204", 3, "warning", True)]
+    assert first["path"].endswith("bad.csv")
+
+
+def test_concise_format(files: Path) -> None:
+    r = run_cli("lint", "-f", "concise", "bad.csv", cwd=files)
+    assert r.stdout.splitlines() == [
+        "bad.csv:2:1: CSV302 [error] image 's3://bucket/a.jpg' is 'anomaly' here but "
+        "'normal' on line 1; keep the right label and delete the other row",
+        "bad.csv:3:19: CSV204 [warning] class 'Normal' should be written 'normal' [*]",
+    ]
+
+
+def test_github_format_and_auto_selection(files: Path) -> None:
+    explicit = run_cli("lint", "-f", "github", "bad.csv", cwd=files)
+    auto = run_cli("lint", "bad.csv", cwd=files, env={"GITHUB_ACTIONS": "true"})
+    assert explicit.stdout == auto.stdout
+    lines = auto.stdout.splitlines()
+    assert lines[0].startswith("::error file=bad.csv,line=2,col=1,title=CSV302 "
+                               "conflicting-class::image")
+    assert lines[1].startswith("::warning file=bad.csv,line=3,col=19,title=CSV204")
+
+
+def test_full_format_shows_source_line_and_summary(files: Path) -> None:
+    r = run_cli("lint", "--color", "never", "bad.csv", cwd=files)
+    assert "bad.csv:2:1: CSV302 conflicting-class error" in r.stdout
+    assert "2 │ s3://bucket/a.jpg,anomaly" in r.stdout
+    assert "files" in r.stdout and "errors" in r.stdout
+    assert "\x1b[" not in r.stdout
+
+
+def test_color_always_and_no_color(files: Path) -> None:
+    assert "\x1b[" in run_cli("lint", "--color", "always", files / "bad.csv").stdout
+    assert "\x1b[" not in run_cli("lint", files / "bad.csv", env={"NO_COLOR": "1"}).stdout
+    forced = run_cli("lint", files / "bad.csv", env={"FORCE_COLOR": "1"})
+    assert "\x1b[" in forced.stdout
+    assert "\x1b[" not in run_cli("lint", "--color", "never", files / "bad.csv",
+                                  env={"FORCE_COLOR": "1"}).stdout
+
+
+def test_output_file(files: Path) -> None:
+    out = files / "report.json"
+    r = run_cli("lint", "-f", "json", "-o", out, files / "bad.csv")
+    assert r.stdout == ""
+    assert json.loads(out.read_text())["summary"]["errors"] == 1
+
+
+def test_select_ignore_on_cli(files: Path) -> None:
+    r = run_cli("lint", "-f", "json", "--select", "CSV2", files / "bad.csv")
+    assert [d["code"] for d in json.loads(r.stdout)["diagnostics"]] == ["CSV204"]
+    r = run_cli("lint", "-f", "json", "--ignore", "conflicting-class,CSV204", files / "bad.csv")
+    assert json.loads(r.stdout)["diagnostics"] == [] and r.code == 0
+
+
+def test_unknown_selector_is_usage_error(files: Path) -> None:
+    r = run_cli("lint", "--select", "NOPE1", files / "bad.csv")
+    assert r.code == 2 and "unknown rule selector 'NOPE1'" in r.stderr
+
+
+def test_folder_walk_and_default_current_folder(files: Path) -> None:
+    (files / "notes.txt").write_text("not linted")
+    r = run_cli("lint", "-f", "json", cwd=files)
+    data = json.loads(r.stdout)
+    assert data["summary"]["files"] == 3
+    assert {d["path"] for d in data["diagnostics"]} == {"warn.csv", "bad.csv"}
+
+
+def test_folder_walk_skips_git_venv_and_gitignored(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    for d in ("ignored", ".venv", "venv2", "data"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "x.csv").write_text(ERRORS)
+    (tmp_path / "venv2" / "pyvenv.cfg").write_text("")
+    r = run_cli("lint", "-f", "json", ".", cwd=tmp_path)
+    paths = {d["path"] for d in json.loads(r.stdout)["diagnostics"]}
+    assert paths == {"data/x.csv"}
+
+
+def test_missing_path_is_usage_error(tmp_path: Path) -> None:
+    r = run_cli("lint", tmp_path / "nope.csv")
+    assert r.code == 2 and "no such file or folder" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_option_value_is_usage_error(files: Path) -> None:
+    r = run_cli("lint", "--format", "xml", files / "good.csv")
+    assert r.code == 2 and "Traceback" not in r.stderr
+
+
+def test_unknown_kind_is_skipped_with_note(tmp_path: Path) -> None:
+    p = tmp_path / "data.json"
+    p.write_text("{}")
+    r = run_cli("lint", p)
+    assert r.code == 0 and "skipped" in r.stderr
+
+
+def test_binary_file_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+    p = tmp_path / "x.csv"
+    p.write_bytes(bytes(range(256)) * 10)
+    r = run_cli("lint", "-f", "json", p)
+    assert r.code == 1
+    assert [d["code"] for d in json.loads(r.stdout)["diagnostics"]] == ["CSV001"]
+
+
+def test_unreadable_path_is_a_diagnostic(tmp_path: Path) -> None:
+    d = tmp_path / "folder.csv"
+    d.mkdir()
+    (d / "inner.csv").write_text(GOOD)
+    r = run_cli("lint", "-f", "json", d / "inner.csv")
+    assert r.code == 0
+
+
+def test_rules_and_explain() -> None:
+    r = run_cli("rules", "--format", "json")
+    rules = json.loads(r.stdout)
+    codes = [x["code"] for x in rules]
+    assert "CSV301" in codes and len(codes) == len(set(codes))
+    assert run_cli("rules").code == 0
+    e = run_cli("explain", "duplicate-image")
+    assert e.code == 0
+    assert e.stdout.startswith("CSV301 duplicate-image (csv)")
+    assert "Bad" in e.stdout and "Good" in e.stdout
+    assert run_cli("explain", "csv301").stdout == e.stdout
+    bad = run_cli("explain", "XYZ999")
+    assert bad.code == 2 and "unknown rule" in bad.stderr
+
+
+def test_media_root_must_exist(files: Path) -> None:
+    r = run_cli("lint", "--media-root", files / "nope", files / "good.csv")
+    assert r.code == 2 and "not a folder" in r.stderr
+
+
+def test_media_options_accepted(files: Path) -> None:
+    r = run_cli("lint", "--no-media", "--deep", "--jobs", "2", "--media-root", files,
+                files / "good.csv")
+    assert r.code == 0

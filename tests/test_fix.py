@@ -1,0 +1,188 @@
+"""`fix` through the real CLI: atomic, byte-preserving, idempotent, never loses rows."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from manifest_lint.diagnostics import Edit, Fix
+from manifest_lint.fixer import apply_plan, plan
+from tests.conftest import run_cli
+
+BAD = (
+    "image,label\n"
+    "s3://bucket/a.jpg,normal\n"
+    "\n"
+    "s3://bucket/b.jpg,Anomaly\n"
+    "s3://bucket/a.jpg,normal\n"
+    "s3://bucket/a.jpg,anomaly\n"
+    " s3://bucket/c.jpg ,NORMAL\n"
+    "s3: //bucket/e.jpg,normal\n"
+)
+FIXED = (
+    "s3://bucket/a.jpg,normal\n"
+    "s3://bucket/b.jpg,anomaly\n"
+    "s3://bucket/a.jpg,anomaly\n"
+    "s3://bucket/c.jpg,normal\n"
+    "s3: //bucket/e.jpg,normal\n"
+)
+
+
+def test_fix_applies_safe_fixes_and_reports_what_remains(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text(BAD, newline="")
+    r = run_cli("fix", p, "--format", "concise")
+    assert p.read_text() == FIXED
+    assert r.code == 1  # the conflict and the bad URI remain
+    assert "fixed 6 problems" in r.stderr
+    remaining = [ln.split(": ")[1].split()[0] for ln in r.stdout.splitlines()]
+    assert remaining == ["CSV302", "CSV205"]
+    again = run_cli("fix", p, "--format", "concise")
+    assert p.read_text() == FIXED
+    assert "fixed" not in again.stderr
+
+
+def test_fix_keeps_crlf_and_bom_unless_selected(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + BAD.replace("\n", "\r\n").encode())
+    run_cli("fix", p, "--ignore", "CSV002")
+    assert p.read_bytes() == b"\xef\xbb\xbf" + FIXED.replace("\n", "\r\n").encode()
+    run_cli("fix", p)
+    assert p.read_bytes() == FIXED.replace("\n", "\r\n").encode()
+
+
+def test_fix_keeps_missing_final_newline(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text("s3://bucket/a.jpg,normal\ns3://bucket/b.jpg,Anomaly", newline="")
+    r = run_cli("fix", p)
+    assert r.code == 0
+    assert p.read_text() == "s3://bucket/a.jpg,normal\ns3://bucket/b.jpg,anomaly"
+
+
+def test_clean_file_is_not_rewritten(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text("s3://bucket/a.jpg,normal\n")
+    os.utime(p, ns=(1_000_000_000, 1_000_000_000))
+    r = run_cli("fix", p)
+    assert r.code == 0
+    assert p.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_diff_writes_nothing(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text(BAD, newline="")
+    r = run_cli("fix", "--diff", p)
+    assert p.read_text() == BAD
+    assert r.code == 1
+    assert "-image,label\n" in r.stdout
+    assert "+s3://bucket/b.jpg,anomaly\n" in r.stdout
+    assert "would fix 6 problems" in r.stderr
+
+
+def test_fix_keeps_mode_bits_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text(BAD, newline="")
+    p.chmod(0o640)
+    run_cli("fix", p)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o640
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["train.csv"]
+
+
+def test_multiline_row_fix_replaces_whole_record(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text('"s3://bucket/a\nb.jpg",Normal\ns3://bucket/c.jpg,normal\n', newline="")
+    run_cli("fix", p)
+    assert p.read_text() == '"s3://bucket/a\nb.jpg",normal\ns3://bucket/c.jpg,normal\n'
+
+
+def test_quoted_row_keeps_quotes_when_fixed(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text('"s3://bucket/a,b.jpg",Anomaly\n', newline="")
+    run_cli("fix", p)
+    assert p.read_text() == '"s3://bucket/a,b.jpg",anomaly\n'
+
+
+def test_no_rows_lost_except_exact_duplicates(tmp_path: Path) -> None:
+    rows = [f"s3://bucket/{i % 7}.jpg,{'normal' if i % 3 else 'Normal'}" for i in range(40)]
+    p = tmp_path / "train.csv"
+    p.write_text("\n".join(rows) + "\n")
+    run_cli("fix", p)
+    out = p.read_text().splitlines()
+    assert sorted(set(r.lower() for r in rows)) == sorted(out)
+
+
+def _fix_in_process(p: Path):  # type: ignore[no-untyped-def]
+    from manifest_lint.config import load_config
+    from manifest_lint.discovery import Target
+    from manifest_lint.engine import Selection, Settings
+    from manifest_lint.runner import fix_target
+
+    cfg, s = load_config(None, p), Settings()
+    return fix_target(Target(p, p.name, "csv", True), cfg, s, Selection(cfg, s), diff=False)
+
+
+def test_failed_replace_leaves_original_and_no_temp(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text(BAD, newline="")
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("manifest_lint.fixer.os.replace", refuse)
+    out = _fix_in_process(p)
+    assert out.result.note == "not fixed: Permission denied"
+    assert p.read_text() == BAD
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["train.csv"]
+    assert any(d.code == "CSV104" for d in out.result.diagnostics)
+
+
+def test_file_changed_during_fix_is_not_overwritten(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import manifest_lint.fixer as fixer
+
+    p = tmp_path / "train.csv"
+    p.write_text(BAD, newline="")
+    real_apply = fixer.apply_plan
+
+    def apply_then_touch(*args: object, **kw: object):  # type: ignore[no-untyped-def]
+        out = real_apply(*args, **kw)  # type: ignore[arg-type]
+        p.write_text(BAD + "s3://bucket/z.jpg,normal\n", newline="")
+        return out
+
+    monkeypatch.setattr("manifest_lint.runner.apply_plan", apply_then_touch)
+    out = _fix_in_process(p)
+    assert "changed on disk" in out.result.note
+    assert p.read_text().endswith("z.jpg,normal\n")
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["train.csv"]
+
+
+def test_plan_defers_overlapping_edits() -> None:
+    a = Fix((Edit(2, 2, "x"),))
+    b = Fix((Edit(2, 3, None),))
+    c = Fix((Edit(5, 4, "inserted"),))
+    p = plan([a, b, c])
+    assert (p.accepted, p.deferred) == (2, 1)
+    assert set(p.replaces) == {2} and p.inserts == {5: ["inserted"]}
+
+
+def test_apply_plan_inserts_appends_and_normalises(tmp_path: Path) -> None:
+    src = tmp_path / "f.txt"
+    src.write_bytes(b"a\r\nb\r\nc")
+    p = plan([Fix((Edit(2, 1, "new"),)), Fix((Edit(4, 3, "end"),))])
+    out = apply_plan(src, p, tmp_path)
+    assert out is not None
+    assert out.read_bytes() == b"a\r\nnew\r\nb\r\nc\r\nend\r\n"
+    p2 = plan([Fix(newline="\n", final_newline=True)])
+    out2 = apply_plan(src, p2, tmp_path)
+    assert out2 is not None and out2.read_bytes() == b"a\nb\nc\n"
+
+
+def test_apply_plan_returns_none_when_nothing_changes(tmp_path: Path) -> None:
+    src = tmp_path / "f.txt"
+    src.write_bytes(b"a\nb\n")
+    assert apply_plan(src, plan([Fix((Edit(1, 1, "a"),))]), tmp_path) is None
+    assert [x.name for x in tmp_path.iterdir()] == ["f.txt"]
