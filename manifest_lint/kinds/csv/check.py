@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
@@ -49,16 +49,7 @@ def iter_rows(
 ) -> Iterator[Row | tuple[int, int, str]]:
     """Rows of a CSV file; a ``(start, end, message)`` triple for a row that is not
     valid CSV."""
-    counter = [0]
-
-    def lines() -> Iterator[str]:
-        n = 0
-        for body, term in iter_raw_lines(f, skip_bom=skip_bom):  # type: ignore[arg-type]
-            n += 1
-            counter[0] = n
-            yield decoder.decode(body, n) + term.decode("ascii")
-
-    reader = csv.reader(lines(), strict=True)
+    reader = csv.reader(_decoded_lines(f, decoder, skip_bom=skip_bom), strict=True)
     prev_end = 0
     while True:
         try:
@@ -66,13 +57,11 @@ def iter_rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            end = reader.line_num
-            yield (prev_end + 1, end, str(exc))
-            prev_end = end
+            yield (prev_end + 1, reader.line_num, str(exc))
+            prev_end = reader.line_num
             continue
-        end = reader.line_num
-        yield Row(prev_end + 1, end, fields)
-        prev_end = end
+        yield Row(prev_end + 1, reader.line_num, fields)
+        prev_end = reader.line_num
 
 
 def format_row(fields: list[str]) -> str:
@@ -97,6 +86,7 @@ class _State:
     """What the checker remembers across rows."""
 
     def __init__(self, classes: list[str], prefix: str) -> None:
+        self.seen_content = False
         self.classes = classes
         self.class_set = frozenset(classes)
         self.class_table: dict[str, int] = {c: i for i, c in enumerate(classes)}
@@ -108,7 +98,6 @@ class _State:
         self.bucket_prefix = "\0"  # "s3://bucket/" of the first bucket
         self.other_buckets: dict[str, list[int]] = {}  # bucket -> [first line, count]
         self.rows = 0
-        self.seen_content = False
 
     def class_index(self, cls: str) -> int:
         idx = self.class_table.get(cls)
@@ -127,41 +116,75 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     if not readable:
         return
     opts = ctx.options
-    st = _State(list(opts["classes"]), opts["s3-path"])
-    decoder = LineDecoder()
+    try:
+        # Fast pass: C-level UTF-8 decoding; problems are collected (not yielded) so the
+        # pass can be redone line by line if the file turns out not to be UTF-8.
+        found: list[Diagnostic] = []
+        with ctx.open() as f:
+            if pre.bom:
+                f.read(3)
+            text = io.TextIOWrapper(f, encoding="utf-8", errors="strict", newline="")
+            st = _State(list(opts["classes"]), opts["s3-path"])
+            found.extend(_check_rows(ctx, csv.reader(text, strict=True), st))
+        yield from found
+    except UnicodeDecodeError:
+        decoder = LineDecoder()
+        st = _State(list(opts["classes"]), opts["s3-path"])
+        with ctx.open() as f:
+            lines = _decoded_lines(f, decoder, skip_bom=pre.bom)  # type: ignore[arg-type]
+            yield from _check_rows(ctx, csv.reader(lines, strict=True), st)
+        yield from decode_diagnostic(ctx, decoder.problem, R.ENCODING)
+    yield from _bucket_diagnostics(ctx.display, st)
+    if not st.seen_content and not st.rows:
+        yield R.EMPTY_FILE.diag(ctx.display, 1, "label file has no rows; add `image,class` rows")
+
+
+def _decoded_lines(f: io.BufferedIOBase, decoder: LineDecoder, *, skip_bom: bool
+                   ) -> Iterator[str]:
+    """Physical lines decoded one by one, remembering the first invalid byte."""
+    n = 0
+    for body, term in iter_raw_lines(f, skip_bom=skip_bom):  # type: ignore[arg-type]
+        n += 1
+        yield decoder.decode(body, n) + term.decode("ascii")
+
+
+def _check_rows(ctx: CheckContext, reader: Any, st: _State) -> Iterator[Diagnostic]:
+    """The per-row loop: a fast path for clean rows, the rule functions for the rest."""
     path = ctx.display
     seen = st.seen
-    class_set = st.class_set
-    with ctx.open() as f:
-        for row in iter_rows(f, decoder, skip_bom=pre.bom):  # type: ignore[arg-type]
-            if not isinstance(row, Row):
-                start, _end, msg = row
-                yield R.SYNTAX.diag(path, start, _syntax_message(msg))
-                st.seen_content = True
-                continue
-            fields = row.fields
-            if len(fields) == 2:
-                img, cls = fields
-                if (
-                    cls in class_set
-                    and img.startswith(st.bucket_prefix)
-                    and img.endswith(_FAST_EXT)
-                    and "//" not in img[5:]
-                    and img == img.strip()
-                    and "\x00" not in img
-                ):
-                    st.rows += 1
-                    st.seen_content = True
-                    packed = row.start * _CLASS_SLOTS + st.class_table[cls]
-                    first = seen.setdefault(img, packed)
-                    if first != packed:
-                        yield from _duplicate(path, row, img, cls, first, st)
-                    continue
-            yield from _slow_row(ctx, row, st)
-    yield from decode_diagnostic(ctx, decoder.problem, R.ENCODING)
-    yield from _bucket_diagnostics(path, st)
-    if not st.seen_content:
-        yield R.EMPTY_FILE.diag(path, 1, "label file has no rows; add `image,class` rows")
+    allowed = {c: i for i, c in enumerate(st.classes)}
+    prev = 0
+    while True:
+        try:
+            for fields in reader:
+                end = reader.line_num
+                start = prev + 1
+                prev = end
+                if len(fields) == 2:
+                    img, cls = fields
+                    idx = allowed.get(cls)
+                    if (
+                        idx is not None
+                        and img.startswith(st.bucket_prefix)
+                        and img.endswith(_FAST_EXT)
+                        and img.find("//", 5) < 0
+                        and img.isprintable()
+                        and img == img.strip()
+                    ):
+                        st.rows += 1
+                        packed = start * _CLASS_SLOTS + idx
+                        first = seen.setdefault(img, packed)
+                        if first != packed:
+                            yield from _duplicate(path, Row(start, end, fields), img, cls,
+                                                  first, st)
+                        continue
+                yield from _slow_row(ctx, Row(start, end, fields), st)
+            return
+        except csv.Error as exc:
+            end = reader.line_num
+            yield R.SYNTAX.diag(path, prev + 1, _syntax_message(str(exc)))
+            st.seen_content = True
+            prev = end
 
 
 def _syntax_message(msg: str) -> str:
