@@ -140,20 +140,20 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
                 f"{where}: kinds.{glob!r} = {kind!r} is not a kind "
                 f"(expected one of {', '.join([*KINDS, 'skip'])})"
             )
-    for name, spec in KINDS.items():
+    for name, kind_spec in KINDS.items():
         sub = table.get(name, {})
         sub_where = f"{where}.{name}" if where else name
         if not isinstance(sub, dict):
             raise ConfigError(f"{sub_where}: expected a table of {name} options")
         opts: dict[str, Any] = {}
         for key, value in sub.items():
-            ospec = spec.options.get(key)
+            ospec = kind_spec.options.get(key)
             if ospec is None:
-                raise ConfigError(_unknown(sub_where, key, list(spec.options)))
+                raise ConfigError(_unknown(sub_where, key, list(kind_spec.options)))
             _check_type(sub_where, key, value, ospec)
             opts[key] = value
-        for key, ospec in spec.options.items():
-            opts.setdefault(key, ospec.default)
+        for key, default in kind_spec.options.items():
+            opts.setdefault(key, default.default)
         cfg.kind_options[name] = opts
     _validate_selectors(cfg, where)
     return cfg

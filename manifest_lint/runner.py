@@ -36,16 +36,17 @@ def fix_target(
 ) -> FixOutput:
     """Fix one file: lint, apply the non-overlapping safe fixes, re-lint, repeat until
     nothing fixable is left; then replace the file atomically (or return a diff)."""
-    assert t.kind is not None
+    kind = t.kind
+    assert kind is not None
 
     def lint(read_path: Path | None) -> list[Diagnostic]:
-        return lint_file(t.path, t.display, t.kind, config, settings, selection, read_path)
+        return lint_file(t.path, t.display, kind, config, settings, selection, read_path)
 
     try:
         before = t.path.stat()
     except OSError as exc:
         note = f"not fixed: {exc.strerror or exc}"
-        return FixOutput(FileResult(t.path, t.display, t.kind, lint(None), note=note))
+        return FixOutput(FileResult(t.path, t.display, kind, lint(None), note=note))
     diags = lint(None)
     current: Path | None = None
     fixed = 0
@@ -70,19 +71,19 @@ def fix_target(
                     "nothing was written (please report this)"
                 )
         if current is None:
-            return FixOutput(FileResult(t.path, t.display, t.kind, diags))
+            return FixOutput(FileResult(t.path, t.display, kind, diags))
         if diff:
             text = unified_diff(t.path, current, t.display)
             current.unlink(missing_ok=True)
-            return FixOutput(FileResult(t.path, t.display, t.kind, diags, fixed), text)
+            return FixOutput(FileResult(t.path, t.display, kind, diags, fixed), text)
         replace_atomically(current, t.path, before)
         current = None
-        return FixOutput(FileResult(t.path, t.display, t.kind, diags, fixed))
+        return FixOutput(FileResult(t.path, t.display, kind, diags, fixed))
     except (FixError, OSError) as exc:
         if current is not None:
             current.unlink(missing_ok=True)
         msg = str(exc) if isinstance(exc, FixError) else f"{exc.strerror or exc}"
-        return FixOutput(FileResult(t.path, t.display, t.kind, lint(None),
+        return FixOutput(FileResult(t.path, t.display, kind, lint(None),
                                     note=f"not fixed: {msg}"))
 
 

@@ -39,15 +39,15 @@ def preflight(path: Path) -> Preflight:
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
         size = os.fstat(f.fileno()).st_size
-    for bom, name in _OTHER_BOMS:
-        if head.startswith(bom):
+    for mark, name in _OTHER_BOMS:
+        if head.startswith(mark):
             return Preflight(size, False, name, None, head)
-    bom = head.startswith(UTF8_BOM)
-    if bom:
+    has_bom = head.startswith(UTF8_BOM)
+    if has_bom:
         head = head[3:]
     nul = head.find(b"\x00")
     nul_line = head.count(b"\n", 0, nul) + 1 if nul >= 0 else None
-    return Preflight(size, bom, None, nul_line, head)
+    return Preflight(size, has_bom, None, nul_line, head)
 
 
 def split_terminator(raw: bytes) -> tuple[bytes, bytes]:
