@@ -173,12 +173,19 @@ class _Run:
 
 
 def _report(results: list, fmt: Format | None, output: Path | None,  # type: ignore[type-arg]
-            color: Color) -> None:
+            color: Color, *, fixing: bool = False) -> None:
     from manifest_lint.engine import Summary
     from manifest_lint.reporters import get_reporter
 
     if fmt is None:
         fmt = Format.github if os.environ.get("GITHUB_ACTIONS") == "true" else Format.full
+    if fmt is not Format.full or output is not None:
+        # Machine formats keep stdout to the report: say the rest on stderr.
+        for r in results:
+            if fixing and r.fixed:
+                typer.echo(f"fixed {r.fixed} problems in {r.display}", err=True)
+            for note in r.notes:
+                typer.echo(f"{r.display}: note: {note}", err=True)
     summary = Summary.of(results)
     render = get_reporter(fmt.value)
     want_color = {Color.always: True, Color.never: False, Color.auto: None}[color]
@@ -275,13 +282,7 @@ def fix(
         changed = sum(1 for r in results if r.fixed)
         typer.echo(f"would fix {summary.fixed} problems in {changed} files", err=True)
         raise typer.Exit(1 if diffs and not exit_zero else code)
-    if format not in (None, Format.full):
-        for r in results:
-            if r.fixed:
-                typer.echo(f"fixed {r.fixed} problems in {r.display}", err=True)
-            if r.note:
-                typer.echo(f"{r.display}: {r.note}", err=True)
-    _report(results, format, output_file, color)
+    _report(results, format, output_file, color, fixing=True)
     raise typer.Exit(code)
 
 

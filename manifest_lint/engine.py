@@ -41,6 +41,7 @@ class CheckContext:
     settings: Settings
     enabled_codes: frozenset[str]
     read_path: Path | None = None  # where the bytes come from (a temp copy while fixing)
+    notes: list[str] = field(default_factory=list)  # said once per file, not diagnostics
 
     @property
     def options(self) -> dict[str, Any]:
@@ -52,6 +53,11 @@ class CheckContext:
 
     def enabled(self, r: Rule) -> bool:
         return r.code in self.enabled_codes
+
+    def note(self, message: str) -> None:
+        """Tell the user something about this file that is not a problem in it, e.g. how
+        many media references were not checked and why."""
+        self.notes.append(message)
 
     def open(self) -> BinaryIO:
         return open(self.source, "rb")
@@ -67,7 +73,7 @@ class FileResult:
     kind: str
     diagnostics: list[Diagnostic]
     fixed: int = 0  # problems fixed by `fix`
-    note: str = ""  # e.g. why a fix was not written
+    notes: list[str] = field(default_factory=list)  # from the checker, or why not fixed
 
 
 class Selection:
@@ -99,8 +105,10 @@ def lint_file(
     settings: Settings,
     selection: Selection,
     read_path: Path | None = None,
+    notes: list[str] | None = None,
 ) -> list[Diagnostic]:
-    """Run the checker of ``kind`` on one file; never raises for bad input."""
+    """Run the checker of ``kind`` on one file; never raises for bad input. The checker's
+    notes are appended to ``notes`` when given."""
     from manifest_lint.kinds.common import INTERNAL, UNREADABLE
 
     enabled = selection.codes_for(path)
@@ -119,6 +127,8 @@ def lint_file(
             f"internal error while checking this file: {type(exc).__name__}: {exc} "
             f"(at {where}); please report this",
         )]
+    if notes is not None:
+        notes.extend(ctx.notes)
     diags = _drop_blocked_fixes(diags)
     diags.sort(key=Diagnostic.sort_key)
     return diags

@@ -20,8 +20,10 @@ def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> l
     results = []
     for t in targets:
         assert t.kind is not None
-        diags = lint_file(t.path, t.display, t.kind, config, settings, selection)
-        results.append(FileResult(t.path, t.display, t.kind, diags))
+        notes: list[str] = []
+        diags = lint_file(t.path, t.display, t.kind, config, settings, selection,
+                          notes=notes)
+        results.append(FileResult(t.path, t.display, t.kind, diags, notes=notes))
     return results
 
 
@@ -39,14 +41,21 @@ def fix_target(
     kind = t.kind
     assert kind is not None
 
+    notes: list[str] = []
+
     def lint(read_path: Path | None) -> list[Diagnostic]:
-        return lint_file(t.path, t.display, kind, config, settings, selection, read_path)
+        notes.clear()
+        return lint_file(t.path, t.display, kind, config, settings, selection, read_path,
+                         notes)
+
+    def result(diags: list[Diagnostic], fixed: int = 0, why_not: str = "") -> FileResult:
+        extra = [f"not fixed: {why_not}"] if why_not else []
+        return FileResult(t.path, t.display, kind, diags, fixed, notes=[*notes, *extra])
 
     try:
         before = t.path.stat()
     except OSError as exc:
-        note = f"not fixed: {exc.strerror or exc}"
-        return FixOutput(FileResult(t.path, t.display, kind, lint(None), note=note))
+        return FixOutput(result(lint(None), why_not=str(exc.strerror or exc)))
     diags = lint(None)
     current: Path | None = None
     fixed = 0
@@ -71,20 +80,19 @@ def fix_target(
                     "nothing was written (please report this)"
                 )
         if current is None:
-            return FixOutput(FileResult(t.path, t.display, kind, diags))
+            return FixOutput(result(diags))
         if diff:
             text = unified_diff(t.path, current, t.display)
             current.unlink(missing_ok=True)
-            return FixOutput(FileResult(t.path, t.display, kind, diags, fixed), text)
+            return FixOutput(result(diags, fixed), text)
         replace_atomically(current, t.path, before)
         current = None
-        return FixOutput(FileResult(t.path, t.display, kind, diags, fixed))
+        return FixOutput(result(diags, fixed))
     except (FixError, OSError) as exc:
         if current is not None:
             current.unlink(missing_ok=True)
         msg = str(exc) if isinstance(exc, FixError) else f"{exc.strerror or exc}"
-        return FixOutput(FileResult(t.path, t.display, kind, lint(None),
-                                    note=f"not fixed: {msg}"))
+        return FixOutput(result(lint(None), why_not=msg))
 
 
 def run_fix(

@@ -189,3 +189,32 @@ def test_media_options_accepted(files: Path) -> None:
     r = run_cli("lint", "--no-media", "--deep", "--jobs", "2", "--media-root", files,
                 files / "good.csv")
     assert r.code == 0
+
+
+def test_checker_notes_reach_the_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from manifest_lint.config import load_config
+    from manifest_lint.discovery import Target
+    from manifest_lint.engine import CheckContext, Settings
+    from manifest_lint.kinds import KINDS
+    from manifest_lint.reporters.full import render
+    from manifest_lint.runner import run_lint
+
+    p = tmp_path / "x.csv"
+    p.write_text(GOOD)
+    real = KINDS["csv"].load_checker()
+
+    def noting(ctx: CheckContext):  # type: ignore[no-untyped-def]
+        ctx.note("3 images not checked: no media-map entry for s3://bucket/")
+        yield from real(ctx)
+
+    monkeypatch.setattr(type(KINDS["csv"]), "load_checker", lambda self: noting)
+    cfg = load_config(None, p)
+    results = run_lint([Target(p, "x.csv", "csv", True)], cfg, Settings())
+    assert results[0].notes == ["3 images not checked: no media-map entry for s3://bucket/"]
+    import io
+
+    from manifest_lint.engine import Summary
+
+    buf = io.StringIO()
+    render(results, Summary.of(results), buf, False)
+    assert "note: 3 images not checked" in buf.getvalue()

@@ -52,13 +52,14 @@ def make_console(out: TextIO, color: bool | None) -> Console:
 def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None) -> None:
     console = make_console(out, color)
     for r in results:
-        if not r.diagnostics and not r.fixed and not r.note:
+        if not r.diagnostics and not r.fixed and not r.notes:
             continue
         console.rule(f"[bold]{escape(r.display)}[/]", align="left", style="dim")
         if r.fixed:
             console.print(f"[green]fixed {r.fixed} problem{'s' if r.fixed != 1 else ''}[/]")
-        if r.note:
-            console.print(f"[yellow]{escape(r.note)}[/]")
+        for note in r.notes:
+            style = "yellow" if note.startswith("not fixed") else "dim"
+            console.print(f"[{style}]note: {escape(note)}[/]")
         lines = source_lines(r.path, {d.line for d in r.diagnostics})
         for d in r.diagnostics:
             style = "bold red" if d.severity.value == "error" else "bold yellow"
