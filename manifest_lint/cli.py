@@ -112,6 +112,16 @@ ColorOpt = Annotated[
     Color, typer.Option("--color", help="Colour the report: auto (NO_COLOR, FORCE_COLOR, "
                         "then TTY), always or never.")
 ]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", envvar="MANIFEST_LINT_NO_CACHE",
+                       help="Do not read or write the media result cache.")
+]
+CacheDirOpt = Annotated[
+    Path | None,
+    typer.Option("--cache-dir", envvar="MANIFEST_LINT_CACHE_DIR",
+                 help="Cache folder (default: .manifest_lint_cache next to the config "
+                 "file, or in the current folder)."),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Use this config file (pyproject.toml or "
@@ -136,7 +146,9 @@ class _Run:
     def __init__(self, paths: list[Path] | None, config_path: Path | None,
                  select: list[str] | None, ignore: list[str] | None, strict: bool,
                  exit_zero: bool, no_media: bool, media_root: Path | None, deep: bool,
-                 jobs: int | None) -> None:
+                 jobs: int | None, no_cache: bool, cache_dir: Path | None,
+                 fmt: Format | None) -> None:
+        from manifest_lint.cache import default_cache_dir
         from manifest_lint.config import load_config
         from manifest_lint.engine import Settings
         from manifest_lint.rules import validate_selectors
@@ -154,6 +166,8 @@ class _Run:
             select=sel, ignore=ign, strict=strict or self.config.strict,
             exit_zero=exit_zero, no_media=no_media, media_root=media_root, deep=deep,
             jobs=jobs,
+            cache_dir=None if no_cache else (cache_dir or default_cache_dir(self.config.root)),
+            progress=_format(fmt) is Format.full,
         )
 
     def targets(self) -> list:  # type: ignore[type-arg]
@@ -172,13 +186,19 @@ class _Run:
         return out
 
 
+def _format(fmt: Format | None) -> Format:
+    """The format asked for, or the default for this environment."""
+    if fmt is not None:
+        return fmt
+    return Format.github if os.environ.get("GITHUB_ACTIONS") == "true" else Format.full
+
+
 def _report(results: list, fmt: Format | None, output: Path | None,  # type: ignore[type-arg]
             color: Color, *, fixing: bool = False) -> None:
     from manifest_lint.engine import Summary
     from manifest_lint.reporters import get_reporter
 
-    if fmt is None:
-        fmt = Format.github if os.environ.get("GITHUB_ACTIONS") == "true" else Format.full
+    fmt = _format(fmt)
     if fmt is not Format.full or output is not None:
         # Machine formats keep stdout to the report: say the rest on stderr.
         for r in results:
@@ -234,13 +254,15 @@ def lint(
     jobs: JobsOpt = None,
     color: ColorOpt = Color.auto,
     config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Check files and report every problem with file and line."""
     from manifest_lint.engine import Summary, exit_code
     from manifest_lint.runner import run_lint
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs)
+               deep, jobs, no_cache, cache_dir, format)
     results = run_lint(run.targets(), run.config, run.settings)
     _report(results, format, output_file, color)
     raise typer.Exit(exit_code(Summary.of(results), strict=run.settings.strict,
@@ -265,13 +287,15 @@ def fix(
     jobs: JobsOpt = None,
     color: ColorOpt = Color.auto,
     config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Apply safe fixes in place (atomically), then report what remains."""
     from manifest_lint.engine import Summary, exit_code
     from manifest_lint.runner import run_fix
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs)
+               deep, jobs, no_cache, cache_dir, format)
     diffs: list[str] = []
     results = run_fix(run.targets(), run.config, run.settings, diff=diff,
                       on_diff=diffs.append)

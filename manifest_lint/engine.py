@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from manifest_lint import globs
+from manifest_lint.cache import MediaCache
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic, Fix, Severity
 from manifest_lint.kinds import KINDS
@@ -28,6 +29,12 @@ class Settings:
     media_root: Path | None = None
     deep: bool = False
     jobs: int | None = None
+    cache_dir: Path | None = None  # None: caching off
+    progress: bool = False  # a progress bar for long media work (TTY, full format)
+
+    def media_cache(self, owner: Path, namespace: str) -> MediaCache:
+        """The media result cache for the manifest ``owner`` (a no-op when disabled)."""
+        return MediaCache(self.cache_dir, owner, namespace)
 
 
 @dataclass

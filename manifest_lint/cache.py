@@ -1,0 +1,102 @@
+"""A cache of per-media-file results (sizes, checksums, key frames), like ruff's.
+
+Entries are keyed by the media file's absolute path, size and mtime, under a folder named
+after the tool version, one JSON shard per manifest. Shards are written atomically (temp
+file + ``os.replace``), so two runs sharing the cache never see a torn file; the last
+writer wins. The folder carries a ``CACHEDIR.TAG`` so backup tools skip it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from manifest_lint import __version__
+
+CACHE_DIR_NAME = ".manifest_lint_cache"
+ENV_DIR = "MANIFEST_LINT_CACHE_DIR"
+TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by manifest-lint.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+def default_cache_dir(config_root: Path) -> Path:
+    env = os.environ.get(ENV_DIR)
+    return Path(env) if env else config_root / CACHE_DIR_NAME
+
+
+class MediaCache:
+    """Results for the media of one manifest; a no-op when ``root`` is None."""
+
+    def __init__(self, root: Path | None, owner: Path, namespace: str) -> None:
+        self._entries: dict[str, list[Any]] = {}
+        self._dirty = False
+        self._file: Path | None = None
+        if root is None:
+            return
+        digest = hashlib.sha1(f"{namespace}\0{owner.resolve()}".encode()).hexdigest()
+        self._root = root
+        self._file = root / __version__ / f"{digest}.json"
+        try:
+            data = json.loads(self._file.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self._entries = data
+        except (OSError, ValueError):
+            self._entries = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self._file is not None
+
+    @staticmethod
+    def _key(path: Path, what: str) -> str:
+        return f"{what}\0{path.resolve()}"
+
+    def get(self, path: Path, st: os.stat_result, what: str) -> Any | None:
+        """The cached result for ``path`` if its size and mtime are unchanged."""
+        entry = self._entries.get(self._key(path, what))
+        if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+            return entry[2]
+        return None
+
+    def put(self, path: Path, st: os.stat_result, what: str, value: Any) -> None:
+        if self._file is None:
+            return
+        self._entries[self._key(path, what)] = [st.st_size, st.st_mtime_ns, value]
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the shard atomically; failures (read-only disk) are ignored."""
+        if self._file is None or not self._dirty:
+            return
+        try:
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            tag = self._root / "CACHEDIR.TAG"
+            if not tag.exists():
+                _atomic_write(tag, TAG.encode())
+            gitignore = self._root / ".gitignore"
+            if not gitignore.exists():
+                _atomic_write(gitignore, b"# Created by manifest-lint.\n*\n")
+            _atomic_write(self._file, json.dumps(self._entries).encode())
+            self._dirty = False
+        except OSError:
+            pass
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
