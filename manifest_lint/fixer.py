@@ -109,7 +109,7 @@ def _stream(f, out, p: Plan) -> bool:  # type: ignore[no-untyped-def]
             out.write(UTF8_BOM)
     nl = p.newline
     default_nl = nl
-    lines = iter_raw_lines(f, skip_bom=False)
+    lines = iter_raw_lines(f, skip_bom=False, max_line=None)
     n = 0
     last_term = b"\n"
     wrote_any = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -61,19 +61,62 @@ def split_terminator(raw: bytes) -> tuple[bytes, bytes]:
     return raw, b""
 
 
-def iter_raw_lines(f: BinaryIO, *, skip_bom: bool) -> Iterator[tuple[bytes, bytes]]:
-    """Yield ``(body, terminator)`` per physical line; ``\\n``, ``\\r\\n`` and a lone
-    ``\\r`` all end a line (as in Python's universal newlines)."""
+MAX_LINE_BYTES = 4 << 20  # longer lines are reported, not held in memory
+
+
+class LongLine(bytes):
+    """Stands in for a physical line longer than the limit: holds its first bytes;
+    ``size`` is the line's full length in bytes."""
+
+    size: int = 0
+
+
+def iter_raw_lines(
+    f: BinaryIO, *, skip_bom: bool, max_line: int | None = MAX_LINE_BYTES
+) -> Iterator[tuple[bytes, bytes]]:
+    """Yield ``(body, terminator)`` per physical line; ``\n``, ``\r\n`` and a lone
+    ``\r`` all end a line (as in Python's universal newlines).
+
+    A line longer than ``max_line`` bytes is yielded as a :class:`LongLine` holding only
+    its start, so memory stays bounded; ``max_line=None`` reads lines whole (the fixer
+    needs every byte).
+    """
     if skip_bom:
         f.read(len(UTF8_BOM))
-    for raw in f:
+    readline = f.readline
+    limit = max_line if max_line is not None else -1
+    while True:
+        raw = readline(limit)
+        if not raw:
+            return
         if b"\r" in raw:
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                yield _long_line(raw, readline, limit)
+                continue
             yield from _split_cr(raw)
             continue
-        if raw.endswith(b"\n"):
+        if raw[-1:] == b"\n":
             yield raw[:-1], b"\n"
+        elif len(raw) == limit:
+            yield _long_line(raw, readline, limit)
         else:
             yield raw, b""
+
+
+def _long_line(first: bytes, readline: Callable[[int], bytes], limit: int
+               ) -> tuple[bytes, bytes]:
+    """Skip the rest of an over-long line, keeping its start and length."""
+    size = len(first)
+    last = first
+    while not last.endswith(b"\n"):
+        last = readline(limit)
+        if not last:
+            break
+        size += len(last)
+    term = b"\r\n" if last.endswith(b"\r\n") else (b"\n" if last.endswith(b"\n") else b"")
+    long = LongLine(first[:256])
+    long.size = size - len(term)
+    return long, term
 
 
 _LINE = re.compile(rb"([^\r\n]*)(\r\n|\r|\n)")
@@ -118,12 +161,3 @@ class LineDecoder:
             else:
                 self.problem.count += 1
             return body.decode("utf-8", "replace")
-
-
-def dominant_newline(path: Path) -> bytes:
-    """The terminator of the file's first line (``\\n`` when it has none)."""
-    with open(path, "rb") as f:
-        for _, term in iter_raw_lines(f, skip_bom=False):
-            if term:
-                return term
-    return b"\n"

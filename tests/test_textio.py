@@ -49,3 +49,18 @@ def test_decoder_remembers_first_problem() -> None:
     dec.decode(b"\xfe", 5)
     assert dec.problem is not None
     assert (dec.problem.line, dec.problem.column, dec.problem.count) == (2, 3, 2)
+
+
+def test_overlong_line_is_bounded_and_reading_goes_on() -> None:
+    from manifest_lint.textio import LongLine
+
+    data = b"short\n" + b"x" * 5000 + b"\r\nafter\n" + b"y" * 3000
+    lines = list(iter_raw_lines(io.BytesIO(data), skip_bom=False, max_line=1000))
+    assert lines[0] == (b"short", b"\n")
+    body, term = lines[1]
+    assert isinstance(body, LongLine) and body.size == 5000 and len(body) == 256
+    assert term == b"\r\n"
+    assert lines[2] == (b"after", b"\n")
+    assert isinstance(lines[3][0], LongLine) and lines[3][0].size == 3000 and lines[3][1] == b""
+    unbounded = list(iter_raw_lines(io.BytesIO(data), skip_bom=False, max_line=None))
+    assert b"".join(b + t for b, t in unbounded) == data
