@@ -1,0 +1,1 @@
+"""CVAT dataset manifests (``manifest.jsonl``): canonical serialization and generation."""

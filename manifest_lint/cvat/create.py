@@ -1,0 +1,615 @@
+"""Generate a CVAT ``manifest.jsonl`` the way CVAT's ``utils/dataset_manifest/create.py`` does.
+
+For the same input and the same Pillow/PyAV builds the output is byte-identical to CVAT's tool.
+
+Sources (as CVAT's tool):
+
+* a folder: ``os.walk`` (symlinked folders are not entered), every file whose name
+  ``mimetypes.guess_type`` calls ``image/*`` (except ``image/svg*``); names are relative to it;
+* a glob pattern (``**`` allowed): names are relative to the literal folder before the first
+  component with ``* ? [ ]``; a pattern starting with a wildcard has no common root;
+* a single video file (``video/*`` by name).
+
+Files inside a ``related_images`` folder are context images, not frames: they are dropped from
+the sources and listed in ``meta.related_images`` of their image (``<dir>/related_images/
+<stem>_<ext without dot>/*``, relative to the root, ``/``-separated, sorted).
+
+Point clouds (3D): CVAT's standalone tool relies on the host's MIME table, which normally does
+not know ``.pcd`` (only CVAT's server registers it). We pick ``.pcd`` files by extension, write
+``name, extension, meta`` records (no size, no checksum, as CVAT's 3D reader) and find their
+context images in the layouts CVAT's server knows: ``<scene>.pcd`` beside ``<scene>.<img>``;
+``<scene>/<scene>.pcd`` with any images in that folder; ``pointcloud/<n>.pcd`` with
+``related_images/<n>_pcd/*``; KITTI ``velodyne_points/data/<n>.pcd`` with
+``image_XX/data/<n>.<img>``. Context images found that way are not frames; any other image next
+to point clouds is an error ("Combined data types 2D and 3D are not supported"). KITTI ``.bin``
+files must be converted to ``.pcd`` first, as in CVAT.
+
+Sorting: ``lexicographical`` (``sorted`` absolute paths, CVAT's default), ``natural``
+(``natsort.os_sorted``, locale dependent) and ``predefined`` (discovery order). CVAT's
+``random`` is not offered: CVAT's server rejects a manifest together with random sorting, and a
+shuffled manifest cannot be reproduced or checked.
+
+Differences from CVAT's tool, on purpose: we do not write ``index.json`` (an offset cache CVAT
+rebuilds itself; its server skips an uploaded one); the manifest is written atomically and not
+at all when anything fails; too few key frames raises :class:`CreateError` naming ``--force``
+(CVAT prints a message about ``--force`` only in dead code); every unreadable image is reported,
+not just the first; a video without any usable key frame is refused even with ``force`` (CVAT
+would write a manifest its own structure check rejects); ``related_images`` is matched as a
+path component below the root (CVAT drops any path containing the text ``related_images/``).
+"""
+
+from __future__ import annotations
+
+import glob
+import mimetypes
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from manifest_lint.cvat.serialize import (
+    MANIFEST_FILE_NAME,
+    dumps_line,
+    header_lines,
+    image_record,
+    video_properties,
+    video_record,
+)
+from manifest_lint.media import MediaError, check_regular_file
+from manifest_lint.media.images import ImageInfo, probe_image
+
+SortingMethod = Literal["lexicographical", "natural", "predefined"]
+SORTING_METHODS: tuple[str, ...] = ("lexicographical", "natural", "predefined")
+
+RELATED_IMAGES_DIR = "related_images"
+POINT_CLOUD_EXTENSION = ".pcd"
+# Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 32
+_WILDCARD = re.compile(r"[*?\[\]]")
+_KITTI_IMAGE_DIR = re.compile(r"image_\d", re.IGNORECASE)
+_MAX_LISTED_ERRORS = 10
+
+Progress = Callable[[int], None]
+
+
+class CreateError(Exception):
+    """The manifest cannot be created; the message says why and what to do.
+
+    ``errors`` holds the individual media problems when files could not be read.
+    """
+
+    def __init__(self, message: str, errors: Sequence[MediaError] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """What :func:`create_manifest` wrote."""
+
+    path: Path
+    kind: Literal["images", "video"]
+    records: int
+    length: int | None = None  # video frame count
+    rejected_key_frames: tuple[int, ...] = ()  # video key frames that do not seek back
+
+
+# --------------------------------------------------------------------------- source discovery
+
+
+def is_image(path: str) -> bool:
+    """CVAT's test: the MIME type guessed from the name is ``image/*`` but not ``image/svg*``."""
+    mime = mimetypes.guess_type(path)[0]
+    return mime is not None and mime.startswith("image") and not mime.startswith("image/svg")
+
+
+def is_video(path: str) -> bool:
+    """CVAT's test: the MIME type guessed from the name is ``video/*``."""
+    mime = mimetypes.guess_type(path)[0]
+    return mime is not None and mime.startswith("video")
+
+
+def is_point_cloud(path: str) -> bool:
+    """A ``.pcd`` file (any case), which CVAT treats as 3D data."""
+    return os.path.splitext(path)[1].lower() == POINT_CLOUD_EXTENSION
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """Frames found for a folder or glob: absolute ``paths`` in discovery order under ``root``."""
+
+    root: str
+    paths: list[str]
+
+
+def find_images(source: str) -> ImageSource:
+    """Collect the frames (images or point clouds) of a folder or glob pattern.
+
+    Context images are excluded. Raises :class:`CreateError` for a bad pattern, when nothing is
+    found, or when 2D images and point clouds are mixed.
+    """
+    source = os.path.abspath(os.path.expanduser(source))
+    if os.path.isdir(source):
+        root = source
+        found: list[str] = []
+        for folder, _dirs, files in os.walk(source):
+            found.extend(os.path.join(folder, f) for f in files if _is_frame_candidate(f))
+    else:
+        root = _pattern_root(source)
+        found = [
+            p
+            for p in glob.glob(source, recursive=True)
+            if _is_frame_candidate(p) and os.path.isfile(p)
+        ]
+    paths = [p for p in found if not _in_related_images(p, root)]
+    paths = _select_scenes(paths, root)
+    if not paths:
+        raise CreateError(f"no images found in {source}")
+    return ImageSource(root=root, paths=paths)
+
+
+def _is_frame_candidate(path: str) -> bool:
+    return is_image(path) or is_point_cloud(path)
+
+
+def _pattern_root(pattern: str) -> str:
+    """The literal folder before the first wildcard component of an absolute pattern."""
+    parts = Path(pattern).parts
+    anchor, components = parts[0], parts[1:]
+    position = next((i for i, part in enumerate(components) if _WILDCARD.search(part)), None)
+    if position is None:
+        raise CreateError(
+            f"Wrong positional argument: {pattern} is not a file, a folder or a glob pattern"
+        )
+    if position == 0:
+        raise CreateError("Wrong pattern: there must be a common root")
+    return os.path.join(anchor, *components[:position])
+
+
+def _in_related_images(path: str, root: str) -> bool:
+    parts = Path(os.path.relpath(path, root)).parts
+    return RELATED_IMAGES_DIR in parts[:-1]
+
+
+def _select_scenes(paths: list[str], root: str) -> list[str]:
+    """Point clouds and their context images: keep the clouds, reject other images."""
+    clouds = [p for p in paths if is_point_cloud(p)]
+    if not clouds:
+        return paths
+    context = {
+        os.path.normpath(os.path.join(root, rel))
+        for rels in related_images_3d(clouds, root).values()
+        for rel in rels
+    }
+    leftovers = [p for p in paths if not is_point_cloud(p) and os.path.normpath(p) not in context]
+    if leftovers:
+        raise CreateError(
+            "Combined data types 2D and 3D are not supported: "
+            f"{os.path.relpath(leftovers[0], root)} is an image next to point clouds"
+        )
+    return clouds
+
+
+def sort_paths(paths: Iterable[str], sorting: str) -> list[str]:
+    """Order absolute paths like CVAT's ``--sorting`` (``random`` is not supported)."""
+    check_sorting(sorting)
+    if sorting == "lexicographical":
+        return sorted(paths)
+    if sorting == "natural":
+        from natsort import os_sorted
+
+        return list(os_sorted(paths))
+    return list(paths)  # predefined: discovery order
+
+
+def check_sorting(sorting: str) -> None:
+    """Raise :class:`CreateError` unless ``sorting`` is one of :data:`SORTING_METHODS`."""
+    if sorting in SORTING_METHODS:
+        return
+    if sorting == "random":
+        raise CreateError(
+            "random sorting is not supported: CVAT does not accept a manifest with random"
+            " sorting, and a shuffled manifest cannot be reproduced"
+        )
+    raise CreateError(f"unknown sorting {sorting!r}; use one of {', '.join(SORTING_METHODS)}")
+
+
+def record_name(path: str, root: str) -> tuple[str, str]:
+    """CVAT's ``name`` and ``extension``: ``splitext`` of the path relative to ``root``.
+
+    The name uses ``/`` separators; the extension keeps its dot and case (may be ``""``).
+    """
+    name, extension = os.path.splitext(os.path.relpath(path, root))
+    return _posix(name), extension
+
+
+def _posix(relpath: str) -> str:
+    # CVAT replaces backslashes in 2D names on every platform.
+    return relpath.replace(os.sep, "/").replace("\\", "/")
+
+
+# --------------------------------------------------------------------------- related images
+
+
+def _context_images(candidates: Iterable[str], root: str) -> list[str]:
+    return sorted(_posix(os.path.relpath(p, root)) for p in candidates if is_image(p))
+
+
+def _files_in(folder: str) -> list[str]:
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    paths = (os.path.join(folder, entry) for entry in entries)
+    return [p for p in paths if os.path.isfile(p)]
+
+
+def _context_folder_name(path: str) -> str:
+    """``img_10.png`` -> ``img_10_png``: the last dot of the base name becomes ``_``."""
+    return "_".join(os.path.basename(path).rsplit(".", 1))
+
+
+def related_images_2d(paths: Iterable[str], root: str) -> dict[str, list[str]]:
+    """``<dir>/related_images/<stem>_<ext>/*`` images for each path (possibly empty lists).
+
+    Keys are the given paths; values are paths relative to ``root`` with ``/``, sorted.
+    """
+    related: dict[str, list[str]] = {}
+    folders_with_context: dict[str, bool] = {}
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in folders_with_context:
+            folders_with_context[folder] = os.path.isdir(os.path.join(folder, RELATED_IMAGES_DIR))
+        related[path] = []
+        if folders_with_context[folder]:
+            context_dir = os.path.join(folder, RELATED_IMAGES_DIR, _context_folder_name(path))
+            if os.path.isdir(context_dir):
+                related[path] = _context_images(_files_in(context_dir), root)
+    return related
+
+
+def related_images_3d(paths: Iterable[str], root: str) -> dict[str, list[str]]:
+    """Context images of point clouds in the layouts CVAT's server recognizes (see module doc).
+
+    Keys are the given paths; values are paths relative to ``root`` with ``/``, sorted.
+    """
+    related: dict[str, list[str]] = {}
+    listing: dict[str, list[str]] = {}
+    for path in paths:
+        folder = os.path.dirname(path)
+        stem = _stem(path)
+        if folder not in listing:
+            listing[folder] = _files_in(folder)
+        siblings = [p for p in listing[folder] if os.path.normpath(p) != os.path.normpath(path)]
+        found: list[str] = []
+        if siblings and os.path.basename(folder) == stem:
+            found += _context_images(siblings, root)  # <scene>/<scene>.pcd + images
+        else:
+            same_stem = [p for p in siblings if _stem(p) == stem]
+            found += _context_images(same_stem, root)  # <scene>.pcd beside <scene>.<img>
+        supervisely = os.path.join(
+            os.path.dirname(folder), RELATED_IMAGES_DIR, _context_folder_name(path)
+        )
+        if os.path.isdir(supervisely):
+            found += _context_images(_files_in(supervisely), root)
+        if folder.endswith(os.path.join("velodyne_points", "data")):
+            found += _context_images(_kitti_context(folder, stem), root)
+        related[path] = sorted(found)
+    return related
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _kitti_context(velodyne_data: str, stem: str) -> list[str]:
+    sequence = os.path.dirname(os.path.dirname(velodyne_data))
+    try:
+        entries = sorted(os.listdir(sequence))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        data = os.path.join(sequence, entry, "data")
+        if _KITTI_IMAGE_DIR.search(entry) and os.path.isdir(data):
+            found += [p for p in _files_in(data) if _stem(p) == stem]
+    return found
+
+
+# --------------------------------------------------------------------------- records
+
+
+def build_image_records(
+    root: str | os.PathLike[str],
+    paths: Sequence[str],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[dict[str, Any]]:
+    """CVAT records for ``paths`` (absolute, in output order) under ``root``.
+
+    Every image is decoded and hashed, in a process pool when ``jobs`` > 1 and there are at
+    least :data:`PARALLEL_MIN_FILES` files (``jobs=None``: one per CPU). ``progress`` is
+    called after each file with the number of files done. Raises the first :class:`MediaError`.
+    """
+    for item in _records(os.fspath(root), paths, jobs=jobs, progress=progress):
+        if isinstance(item, MediaError):
+            raise item
+        yield item
+
+
+def records_for_names(
+    root: str | os.PathLike[str],
+    names_in_order: Iterable[tuple[str, str]],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[dict[str, Any] | MediaError]:
+    """Recompute the records of an existing manifest, keeping its order.
+
+    ``names_in_order`` holds ``(name, extension)`` pairs as in the manifest; the files are
+    looked up under ``root``. Yields one record per pair, or the :class:`MediaError` for a file
+    that is missing, unreadable or outside ``root``. Raises :class:`CreateError` if the names
+    mix point clouds (``.pcd``) and images.
+    """
+    root_path = os.path.abspath(os.fspath(root))
+    paths = [_path_for_name(root_path, name, extension) for name, extension in names_in_order]
+    yield from _records(root_path, paths, jobs=jobs, progress=progress)
+
+
+def _path_for_name(root: str, name: str, extension: str) -> str:
+    return os.path.normpath(os.path.join(root, *f"{name}{extension}".split("/")))
+
+
+def _records(
+    root: str,
+    paths: Sequence[str],
+    *,
+    jobs: int | None,
+    progress: Progress | None,
+) -> Iterator[dict[str, Any] | MediaError]:
+    clouds = [p for p in paths if is_point_cloud(p)]
+    if clouds and len(clouds) != len(paths):
+        raise CreateError("Combined data types 2D and 3D are not supported")
+    if clouds:
+        yield from _point_cloud_records(root, paths, progress)
+        return
+
+    related = related_images_2d(paths, root)
+    infos = _probe_all(root, paths, jobs=jobs, progress=progress)
+    for path, info in zip(paths, infos, strict=True):
+        if isinstance(info, MediaError):
+            yield info
+            continue
+        name, extension = record_name(path, root)
+        yield image_record(
+            name,
+            extension,
+            info.width,
+            info.height,
+            {"related_images": related[path]},
+            info.checksum,
+        )
+
+
+def _point_cloud_records(
+    root: str, paths: Sequence[str], progress: Progress | None
+) -> Iterator[dict[str, Any] | MediaError]:
+    related = related_images_3d(paths, root)
+    for done, path in enumerate(paths, 1):
+        try:
+            _check_inside(path, root)
+            check_regular_file(path)
+        except MediaError as exc:
+            yield exc
+        else:
+            name, extension = record_name(path, root)
+            yield image_record(name, extension, None, None, {"related_images": related[path]}, None)
+        if progress is not None:
+            progress(done)
+
+
+def _check_inside(path: str, root: str) -> None:
+    relative = os.path.relpath(path, root)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep) or os.path.isabs(relative):
+        raise MediaError(path, f"outside the dataset root {root}")
+
+
+def _probe_for_record(path: str, root: str) -> ImageInfo | MediaError:
+    """Process-pool worker: probe with checksum, returning errors instead of raising."""
+    try:
+        _check_inside(path, root)
+        return probe_image(path, checksum=True)
+    except MediaError as exc:
+        return exc
+
+
+def _probe_all(
+    root: str, paths: Sequence[str], *, jobs: int | None, progress: Progress | None
+) -> Iterator[ImageInfo | MediaError]:
+    workers = _worker_count(jobs)
+    if workers > 1 and len(paths) >= max(PARALLEL_MIN_FILES, 2):
+        results = _probe_in_pool(root, paths, workers)
+    else:
+        results = (_probe_for_record(p, root) for p in paths)
+    for done, result in enumerate(results, 1):
+        if progress is not None:
+            progress(done)
+        yield result
+
+
+def _probe_in_pool(
+    root: str, paths: Sequence[str], workers: int
+) -> Iterator[ImageInfo | MediaError]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver (where available) avoids forking a parent that may run threads (progress bars).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    workers = min(workers, len(paths))
+    chunksize = max(1, min(16, len(paths) // (workers * 8)))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        yield from pool.map(partial(_probe_for_record, root=root), paths, chunksize=chunksize)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_count(jobs: int | None) -> int:
+    if jobs is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    return jobs
+
+
+# --------------------------------------------------------------------------- create
+
+
+def create_manifest(
+    source: str | os.PathLike[str],
+    output_dir: Path,
+    *,
+    sorting: str = "lexicographical",
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> CreateResult:
+    """Write ``output_dir/manifest.jsonl`` for a folder, glob pattern or video file.
+
+    ``force`` accepts a video with too few key frames. ``progress`` gets the number of images
+    (or video frames) done. Raises :class:`CreateError`; no file is written then.
+    """
+    check_sorting(sorting)
+    absolute = os.path.abspath(os.path.expanduser(os.fspath(source)))
+    output = Path(output_dir) / MANIFEST_FILE_NAME
+    if os.path.isfile(absolute):
+        return _create_video_manifest(absolute, output, force=force, progress=progress)
+
+    found = find_images(absolute)
+    paths = sort_paths(found.paths, sorting)
+    errors: list[MediaError] = []
+
+    def lines() -> Iterator[str]:
+        yield from header_lines("images")
+        for item in _records(found.root, paths, jobs=jobs, progress=progress):
+            if isinstance(item, MediaError):
+                errors.append(item)
+            elif not errors:
+                yield dumps_line(item)
+
+    def check() -> None:
+        if errors:
+            raise _media_errors(errors)
+
+    count = _write_atomically(output, lines(), before_commit=check)
+    return CreateResult(path=output, kind="images", records=count - 2)
+
+
+def _create_video_manifest(
+    path: str, output: Path, *, force: bool, progress: Progress | None
+) -> CreateResult:
+    from manifest_lint.media.video import NotEnoughKeyFramesError, scan_video
+
+    if not is_video(path):
+        raise CreateError(
+            f"{path} is not a video (judged by its name); give a video file, a folder of"
+            " images or a glob pattern"
+        )
+    try:
+        info = scan_video(path, force=force, progress=progress)
+    except NotEnoughKeyFramesError as exc:
+        raise CreateError(
+            f"{exc}. Pass --force to create the manifest anyway (CVAT will seek slowly)", [exc]
+        ) from exc
+    except MediaError as exc:
+        raise CreateError(str(exc), [exc]) from exc
+    if not info.key_frames:
+        raise CreateError(
+            f"{path}: no key frame can be seeked back to, so CVAT cannot use a manifest for"
+            " this video; re-encode it (e.g. with regular key frames)"
+        )
+    properties = video_properties(info.name, (info.width, info.height), info.length)
+    lines = [
+        *header_lines("video", properties),
+        *(dumps_line(video_record(k.number, k.pts, k.checksum)) for k in info.key_frames),
+    ]
+    _write_atomically(output, lines)
+    return CreateResult(
+        path=output,
+        kind="video",
+        records=len(info.key_frames),
+        length=info.length,
+        rejected_key_frames=tuple(info.rejected_key_frames),
+    )
+
+
+def _media_errors(errors: Sequence[MediaError]) -> CreateError:
+    listed = "\n".join(f"  {e}" for e in errors[:_MAX_LISTED_ERRORS])
+    more = len(errors) - _MAX_LISTED_ERRORS
+    tail = f"\n  ... and {more} more" if more > 0 else ""
+    noun = "file" if len(errors) == 1 else "files"
+    return CreateError(f"{len(errors)} {noun} cannot be read:\n{listed}{tail}", errors)
+
+
+def _write_atomically(
+    path: Path, lines: Iterable[str], before_commit: Callable[[], None] | None = None
+) -> int:
+    """Write LF-terminated lines to a temporary file beside ``path``, then rename it over.
+
+    ``before_commit`` may raise to abandon the file. Returns the number of lines written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, fd = _create_temp(path)
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for line in lines:
+                out.write(line.encode("utf-8") + b"\n")
+                count += 1
+            out.flush()
+            if before_commit is not None:
+                before_commit()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+    return count
+
+
+def _create_temp(path: Path) -> tuple[Path, int]:
+    """A new file next to ``path``, created with the usual permissions (0o666 minus umask)."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,158 @@
+"""Probe an image the way CVAT's manifest tool sees it: size after the EXIF swap and pixel md5.
+
+CVAT (``utils/dataset_manifest``) opens every image with Pillow and records
+
+* ``width``/``height``: ``Image.size``, swapped when the EXIF Orientation tag (274) is > 4;
+* ``checksum``: ``md5(image.tobytes())`` of the decoded first frame in its native mode (no
+  ``convert()``, no EXIF transpose).
+
+Pillow is imported inside the functions so that importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from manifest_lint.media import MediaError, check_regular_file
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+EXIF_ORIENTATION_TAG = 274
+
+# PNG chunks whose content Pillow's ``getexif()`` can turn into an EXIF orientation.
+_PNG_EXIF_CHUNKS = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt"})
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What CVAT records for one image.
+
+    ``width``/``height`` are after CVAT's EXIF swap (orientation 5-8 swaps them);
+    ``raw_width``/``raw_height`` are the stored pixel dimensions. ``checksum`` is the md5 of
+    the decoded pixels, or ``None`` when the image was only probed, not decoded.
+    ``orientation`` is the EXIF Orientation value (1 when absent).
+    """
+
+    width: int
+    height: int
+    raw_width: int
+    raw_height: int
+    format: str
+    mode: str
+    checksum: str | None
+    orientation: int = 1
+
+
+def probe_image(path: str | os.PathLike[str], *, checksum: bool) -> ImageInfo:
+    """Read an image's size (and with ``checksum=True`` decode it and hash its pixels).
+
+    With ``checksum=False`` only the header (and EXIF) is read, so a truncated pixel stream
+    goes unnoticed. Every failure, including a decompression bomb (more pixels than
+    ``PIL.Image.MAX_IMAGE_PIXELS``), raises :class:`MediaError`; nothing is allocated for a bomb.
+    The bomb warning is caught with ``warnings.catch_warnings``, which before Python 3.14 is not
+    thread-safe: probe from one thread per process (processes are fine).
+    """
+    fspath = os.fspath(path)
+    check_regular_file(fspath)
+
+    from PIL import Image, UnidentifiedImageError
+
+    image_format = ""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that; refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(fspath) as img:
+                image_format = img.format or ""
+                mode = img.mode
+                raw_width, raw_height = img.size
+                orientation = _orientation(img, fspath, decode=checksum)
+                digest = (
+                    hashlib.md5(img.tobytes(), usedforsecurity=False).hexdigest()
+                    if checksum
+                    else None
+                )
+    except MediaError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaError(fspath, f"image too large to decode safely: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise MediaError(fspath, "not an image Pillow can identify") from exc
+    except MemoryError as exc:
+        raise MediaError(fspath, "cannot decode image: out of memory") from exc
+    except Exception as exc:  # any decoder failure on corrupt input must not crash the caller
+        raise MediaError(fspath, _decode_failure(exc, image_format)) from exc
+
+    width, height = raw_width, raw_height
+    if orientation > 4:
+        width, height = height, width
+    return ImageInfo(
+        width=width,
+        height=height,
+        raw_width=raw_width,
+        raw_height=raw_height,
+        format=image_format,
+        mode=mode,
+        checksum=digest,
+        orientation=orientation,
+    )
+
+
+def _orientation(img: Image.Image, path: str, *, decode: bool) -> int:
+    """EXIF orientation as CVAT reads it: ``img.getexif().get(274, 1)``.
+
+    Pillow's PNG ``getexif()`` decodes the whole image unless an eXIf chunk precedes the pixel
+    data; when only the header is wanted and no EXIF-bearing chunk follows the pixel data, the
+    generic reader gives the same answer without decoding.
+    """
+    from PIL import Image
+
+    if not decode and img.format == "PNG" and "exif" not in img.info:
+        if not _png_has_metadata_after_idat(path):
+            exif = Image.Image.getexif(img)
+        else:
+            exif = img.getexif()
+    else:
+        exif = img.getexif()
+    value = exif.get(EXIF_ORIENTATION_TAG, 1)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MediaError(path, f"invalid EXIF orientation value {value!r}")
+    return value
+
+
+def _png_has_metadata_after_idat(path: str) -> bool:
+    """True if a chunk that may carry EXIF follows the first IDAT (or the file is unreadable)."""
+    try:
+        with open(path, "rb") as fp:
+            if fp.read(8) != _PNG_SIGNATURE:
+                return True
+            seen_idat = False
+            while True:
+                header = fp.read(8)
+                if len(header) < 8:  # truncated: every chunk present has been seen
+                    return False
+                length, kind = struct.unpack(">I4s", header)
+                if kind == b"IEND":
+                    return False
+                if kind == b"IDAT":
+                    seen_idat = True
+                elif seen_idat and kind in _PNG_EXIF_CHUNKS:
+                    return True
+                fp.seek(length + 4, os.SEEK_CUR)
+    except OSError:
+        return True
+
+
+def _decode_failure(exc: BaseException, image_format: str) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if "truncated" in text.lower():
+        data = f"{image_format} data" if image_format else "data"
+        return f"cannot decode image: truncated {data} ({text})"
+    return f"cannot decode image: {text}"
