@@ -149,42 +149,55 @@ def _decoded_lines(f: io.BufferedIOBase, decoder: LineDecoder, *, skip_bom: bool
 
 
 def _check_rows(ctx: CheckContext, reader: Any, st: _State) -> Iterator[Diagnostic]:
-    """The per-row loop: a fast path for clean rows, the rule functions for the rest."""
+    """The per-row loop: a fast path for clean rows, the rule functions for the rest.
+
+    A row takes the fast path when it has two fields, an allowed class and an image in
+    the first bucket ending in a PNG/JPEG extension with no ``//`` in its key and only
+    printable characters (so no surrounding spaces either: it starts with ``s3://`` and
+    ends with a letter). Everything else goes through :func:`_slow_row`.
+    """
     path = ctx.display
-    seen = st.seen
-    allowed = {c: i for i, c in enumerate(st.classes)}
+    seen_setdefault = st.seen.setdefault
+    allowed = {c: i for i, c in enumerate(st.classes)}.get
+    slots = _CLASS_SLOTS
+    fast_ext = _FAST_EXT
+    bucket_prefix = st.bucket_prefix
     prev = 0
-    while True:
-        try:
-            for fields in reader:
+    fast_rows = 0
+    try:
+        while True:
+            try:
+                for fields in reader:
+                    end = reader.line_num
+                    start = prev + 1
+                    prev = end
+                    if len(fields) == 2:
+                        img, cls = fields
+                        idx = allowed(cls)
+                        if (
+                            idx is not None
+                            and img.startswith(bucket_prefix)
+                            and img.endswith(fast_ext)
+                            and img.find("//", 5) < 0
+                            and img.isprintable()
+                        ):
+                            fast_rows += 1
+                            packed = start * slots + idx
+                            first = seen_setdefault(img, packed)
+                            if first != packed:
+                                yield from _duplicate(path, Row(start, end, fields), img, cls,
+                                                      first, st)
+                            continue
+                    yield from _slow_row(ctx, Row(start, end, fields), st)
+                    bucket_prefix = st.bucket_prefix
+                return
+            except csv.Error as exc:
                 end = reader.line_num
-                start = prev + 1
+                yield R.SYNTAX.diag(path, prev + 1, _syntax_message(str(exc)))
+                st.seen_content = True
                 prev = end
-                if len(fields) == 2:
-                    img, cls = fields
-                    idx = allowed.get(cls)
-                    if (
-                        idx is not None
-                        and img.startswith(st.bucket_prefix)
-                        and img.endswith(_FAST_EXT)
-                        and img.find("//", 5) < 0
-                        and img.isprintable()
-                        and img == img.strip()
-                    ):
-                        st.rows += 1
-                        packed = start * _CLASS_SLOTS + idx
-                        first = seen.setdefault(img, packed)
-                        if first != packed:
-                            yield from _duplicate(path, Row(start, end, fields), img, cls,
-                                                  first, st)
-                        continue
-                yield from _slow_row(ctx, Row(start, end, fields), st)
-            return
-        except csv.Error as exc:
-            end = reader.line_num
-            yield R.SYNTAX.diag(path, prev + 1, _syntax_message(str(exc)))
-            st.seen_content = True
-            prev = end
+    finally:
+        st.rows += fast_rows
 
 
 def _syntax_message(msg: str) -> str:
