@@ -1,0 +1,172 @@
+"""``manifest-lint create cvat``: write the ``manifest.jsonl`` CVAT's own tool would write."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from manifest_lint.cli import create_app
+
+if TYPE_CHECKING:
+    from manifest_lint.cvat.create import CreateResult
+
+_WILDCARD = re.compile(r"[*?\[\]]")
+
+
+class Sorting(str, Enum):
+    lexicographical = "lexicographical"
+    natural = "natural"
+    predefined = "predefined"
+
+
+class _UsageError(Exception):
+    """A source or option that cannot work whatever the media (exit 2)."""
+
+
+HELP = "\n\n".join((
+    "Create a CVAT manifest.jsonl for a folder of images, a glob pattern or a video.",
+    "The file is byte-identical to what CVAT's utils/dataset_manifest/create.py writes for "
+    "the same input with the same Pillow and PyAV: the same image discovery (by MIME type; "
+    "context images under related_images/<name>_<ext>/ go into meta.related_images), the same "
+    "sorting, sizes after the EXIF-orientation swap, md5 of the decoded pixels, and for a "
+    "video the same key-frame selection. Names are relative to the folder (or the pattern's "
+    "root): keep the manifest there, or lint it with --media-root.",
+    "Exit codes: 0 written; 1 the media cannot make a manifest (no images, unreadable files, "
+    "too few key frames without --force); 2 bad arguments.",
+    "Differences from CVAT's tool, on purpose: too few key frames fails with a message that "
+    "names --force (CVAT's tool has such a hint, but it is dead code: it prints only \"The "
+    "number of keyframes is not enough for smooth iteration over the video\"); nothing is "
+    "written when anything fails; no index.json is written (CVAT rebuilds it and skips an "
+    "uploaded one); random sorting is not offered (CVAT refuses a manifest with random "
+    "sorting).",
+))
+
+
+@create_app.command("cvat", help=HELP)
+def create_cvat(
+    source: Annotated[str, typer.Argument(
+        help="A folder of images (searched recursively), a quoted glob pattern with a common "
+        "root folder (e.g. 'data/**/*.jpg'), or one video file.", show_default=False)],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write a video manifest even when the video has too few usable key "
+        "frames for smooth seeking in CVAT.")] = False,
+    sorting: Annotated[Sorting, typer.Option(
+        "--sorting", help="Record order for images: lexicographical (CVAT's default), "
+        "natural (natsort's os_sorted, locale dependent) or predefined (the order the "
+        "folder is walked in).")] = Sorting.lexicographical,
+    output_dir: Annotated[Path, typer.Option(
+        "--output-dir", help="Folder to write manifest.jsonl into (created if missing).")]
+    = Path("."),
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Processes that decode images (default: all cores).")]
+    = None,
+) -> None:
+    """Create a CVAT manifest.jsonl (see ``HELP``)."""
+    from manifest_lint.cvat.create import CreateError, create_manifest
+
+    try:
+        kind = _check_usage(source, output_dir)
+        with _progress(source, kind) as progress:
+            result = create_manifest(source, output_dir, sorting=sorting.value, force=force,
+                                     jobs=jobs, progress=progress)
+    except _UsageError as exc:
+        typer.echo(f"manifest-lint: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except CreateError as exc:
+        typer.echo(f"manifest-lint: error: {_explain(exc)}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        where = exc.filename or output_dir
+        typer.echo(f"manifest-lint: error: cannot write the manifest to {where}: "
+                   f"{exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(_summary(result))
+
+
+def _check_usage(source: str, output_dir: Path) -> str:
+    """``"video"``, ``"folder"`` or ``"pattern"``; raises :class:`_UsageError`."""
+    from manifest_lint.cvat.create import is_video
+
+    if output_dir.exists() and not output_dir.is_dir():
+        raise _UsageError(f"--output-dir {output_dir} is a file, not a folder")
+    path = os.path.abspath(os.path.expanduser(source))
+    if os.path.isfile(path):
+        if not is_video(path):
+            raise _UsageError(
+                f"{source} is a file but not a video (judged by its name, as CVAT does); "
+                "give a video file, a folder of images or a glob pattern")
+        return "video"
+    if os.path.isdir(path):
+        return "folder"
+    parts = Path(path).parts[1:]
+    wild = next((i for i, part in enumerate(parts) if _WILDCARD.search(part)), None)
+    if wild is None:
+        raise _UsageError(f"{source}: no such file or folder, and not a glob pattern")
+    if wild == 0:
+        raise _UsageError(f"{source}: wrong pattern: there must be a common root folder "
+                          "before the first wildcard")
+    return "pattern"
+
+
+def _explain(exc: Exception) -> str:
+    text = str(exc)
+    if text.startswith("no images found"):
+        return (f"{text}; CVAT's tool takes files whose name looks like an image (.jpg, .png, "
+                "...) and skips related_images/ folders")
+    if getattr(exc, "errors", None):
+        return f"{text}\nfix or remove these files, then run the command again"
+    return text
+
+
+def _summary(result: CreateResult) -> str:
+    if result.kind == "video":
+        text = (f"wrote {result.path}: video of {result.length} frames, {result.records} "
+                "key frames")
+        if result.rejected_key_frames:
+            text += (f" ({len(result.rejected_key_frames)} key frames skipped: they do not "
+                     "seek back to themselves)")
+        return text
+    noun = "record" if result.records == 1 else "records"
+    return f"wrote {result.path}: {result.records} image {noun}"
+
+
+@contextmanager
+def _progress(source: str, kind: str) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr when it is a terminal; None otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    total = _count_images(source) if kind != "video" else None
+    label = "decoding frames" if kind == "video" else "hashing images"
+    columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _count_images(source: str) -> int | None:
+    from manifest_lint.cvat.create import CreateError, find_images
+
+    try:
+        return len(find_images(source).paths)
+    except CreateError:
+        return None  # create_manifest reports it

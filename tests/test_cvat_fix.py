@@ -1,0 +1,224 @@
+"""``fix`` on CVAT manifests through the real CLI: structure without media, regeneration from
+the media (sizes, checksums, video properties and key frames), idempotence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import FIXTURES, run_cli
+
+GOLDEN = FIXTURES / "cvat" / "golden"
+LEXICOGRAPHICAL = (GOLDEN / "images_lexicographical.jsonl").read_bytes()
+NATURAL = (GOLDEN / "images_natural.jsonl").read_bytes()
+VIDEO = (GOLDEN / "video.jsonl").read_bytes()
+
+
+def golden_images(tmp_path: Path, manifest: bytes = LEXICOGRAPHICAL) -> Path:
+    """A copy of the golden images with ``manifest`` as images/manifest.jsonl."""
+    root = tmp_path / "images"
+    shutil.copytree(GOLDEN / "images", root)
+    (root / "manifest.jsonl").write_bytes(manifest)
+    return root / "manifest.jsonl"
+
+
+def golden_video(tmp_path: Path, manifest: bytes = VIDEO) -> Path:
+    root = tmp_path / "video"
+    root.mkdir()
+    shutil.copy(GOLDEN / "clip.mp4", root / "clip.mp4")
+    (root / "manifest.jsonl").write_bytes(manifest)
+    return root / "manifest.jsonl"
+
+
+def objs(data: bytes) -> list[dict[str, object]]:
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+def dump(items: list[dict[str, object]]) -> bytes:
+    return "".join(json.dumps(o, separators=(",", ":")) + "\n" for o in items).encode()
+
+
+def assert_second_fix_is_a_no_op(manifest: Path, *args: str) -> None:
+    before = manifest.read_bytes()
+    r = run_cli("fix", *args, manifest)
+    assert manifest.read_bytes() == before
+    assert "fixed" not in r.stderr
+
+
+# --- without media -----------------------------------------------------------------------
+
+def test_fix_without_media_repairs_structure(tmp_path: Path) -> None:
+    lines = LEXICOGRAPHICAL.decode().splitlines()
+    first = json.loads(lines[2])
+    messy = [
+        '{"version": 1.1}',
+        '{"type": "images"}',
+        "",
+        json.dumps(dict(reversed(list(first.items())))),  # spaces and key order
+        lines[3],
+        "   ",
+        *lines[4:6],
+        json.dumps(json.loads(lines[6]), ensure_ascii=False),  # raw UTF-8 name
+        *lines[7:],
+    ]
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(messy).encode())
+    r = run_cli("fix", "--no-media", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
+    assert_second_fix_is_a_no_op(manifest, "--no-media")
+
+
+def test_fix_splits_a_combined_header_and_inserts_a_missing_version(tmp_path: Path) -> None:
+    body = b"".join(line + b"\n" for line in VIDEO.splitlines()[2:])
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(b'{"version":"1.1","type":"video"}\n' + body)
+    assert run_cli("fix", "--no-media", manifest).code == 0
+    assert manifest.read_bytes() == VIDEO
+    manifest.write_bytes(b'{"type":"video"}\n' + body)
+    # without a version line the kind is not recognised from the content: force it
+    (tmp_path / "manifest-lint.toml").write_text('[kinds]\n"*.jsonl" = "cvat"\n')
+    assert run_cli("fix", "--no-media", manifest).code == 0
+    assert manifest.read_bytes() == VIDEO
+
+
+def test_fix_without_media_leaves_what_needs_a_decision(tmp_path: Path) -> None:
+    items = objs(LEXICOGRAPHICAL)
+    items.append(dict(items[3]))  # a duplicate
+    items[4]["name"] = "sub\\deeper\\depth16"
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(dump(items))
+    r = run_cli("fix", "--no-media", "-f", "concise", manifest)
+    assert r.code == 1
+    assert [ln.split()[1] for ln in r.stdout.splitlines()] == ["CVAT206"]
+    assert manifest.read_bytes() == LEXICOGRAPHICAL + dump(items[3:4])
+
+
+def test_fix_diff_writes_nothing(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(LEXICOGRAPHICAL.replace(b'{"version":"1.1"}', b'{"version":1.1}'))
+    before = manifest.read_bytes()
+    r = run_cli("fix", "--no-media", "--diff", manifest)
+    assert r.code == 1
+    assert '-{"version":1.1}' in r.stdout and '+{"version":"1.1"}' in r.stdout
+    assert manifest.read_bytes() == before
+
+
+# --- with media: images ---------------------------------------------------------------------
+
+def broken_images() -> bytes:
+    """The golden manifest with a wrong width, a wrong checksum and missing checksums."""
+    items = objs(LEXICOGRAPHICAL)
+    items[2]["width"] = 999
+    items[3]["checksum"] = "f" * 32
+    del items[5]["checksum"]
+    del items[6]["checksum"]
+    return dump(items)
+
+
+def test_fix_deep_regenerates_the_golden_images_manifest(tmp_path: Path) -> None:
+    manifest = golden_images(tmp_path, broken_images())
+    r = run_cli("fix", "--deep", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
+    assert_second_fix_is_a_no_op(manifest, "--deep")
+
+
+def test_fix_keeps_the_record_order(tmp_path: Path) -> None:
+    items = objs(NATURAL)
+    items[3]["height"] = 1
+    del items[2]["checksum"]
+    manifest = golden_images(tmp_path, dump(items))
+    assert run_cli("fix", "--deep", manifest).code == 0
+    assert manifest.read_bytes() == NATURAL
+
+
+def test_fix_with_media_root(tmp_path: Path) -> None:
+    manifest = tmp_path / "elsewhere.jsonl"
+    manifest.write_bytes(broken_images())
+    root = golden_images(tmp_path).parent
+    r = run_cli("fix", "--deep", "--media-root", root, manifest)
+    assert r.code == 0, r.stdout
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
+
+
+def test_fix_without_deep_repairs_sizes_only(tmp_path: Path) -> None:
+    manifest = golden_images(tmp_path, broken_images())
+    r = run_cli("fix", "-f", "concise", manifest)
+    assert r.code == 0  # the missing checksums are warnings
+    expected = objs(broken_images())
+    expected[2]["width"] = 50
+    assert manifest.read_bytes() == dump(expected)
+    assert [ln.split()[1] for ln in r.stdout.splitlines()] == ["CVAT205", "CVAT205"]
+
+
+def test_fix_adds_missing_sizes_and_meta(tmp_path: Path) -> None:
+    items = objs(LEXICOGRAPHICAL)
+    for item in items[2:]:
+        item.pop("width")
+        item.pop("height")
+    manifest = golden_images(tmp_path, dump(items))
+    assert run_cli("fix", manifest).code == 0
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
+
+
+def test_fix_drops_a_missing_related_image(tmp_path: Path) -> None:
+    items = objs(LEXICOGRAPHICAL)
+    items[3]["meta"] = {"related_images": ["related_images/img_2_jpg/gone.jpg"]}
+    manifest = golden_images(tmp_path, dump(items))
+    assert run_cli("fix", manifest).code == 0
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
+
+
+def test_fix_leaves_missing_files_alone(tmp_path: Path) -> None:
+    manifest = golden_images(tmp_path, broken_images())
+    (manifest.parent / "img_10.png").unlink()
+    r = run_cli("fix", "--deep", "-f", "concise", manifest)
+    assert r.code == 1
+    assert [ln.split()[1] for ln in r.stdout.splitlines()] == ["CVAT401"]
+    fixed = objs(manifest.read_bytes())
+    assert fixed[2]["width"] == 999  # its record is kept as it was
+    assert manifest.read_bytes().splitlines()[3:] == LEXICOGRAPHICAL.splitlines()[3:]
+
+
+# --- with media: video ----------------------------------------------------------------------
+
+def test_fix_deep_repairs_a_broken_key_frame(tmp_path: Path) -> None:
+    items = objs(VIDEO)
+    items[4]["number"] = 11
+    manifest = golden_video(tmp_path, dump(items))
+    r = run_cli("fix", "--deep", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == VIDEO
+    assert_second_fix_is_a_no_op(manifest, "--deep")
+
+
+def test_fix_regenerates_wrong_video_properties_and_missing_records(tmp_path: Path) -> None:
+    items = objs(VIDEO)
+    items[2]["properties"] = {"name": "old.mp4", "resolution": [640, 480], "length": 41}
+    del items[5]
+    del items[3]["checksum"]
+    manifest = golden_video(tmp_path, dump(items))
+    r = run_cli("fix", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == VIDEO
+
+
+def test_fix_keeps_extra_video_properties(tmp_path: Path) -> None:
+    items = objs(VIDEO)
+    items[2]["properties"]["length"] = 7  # type: ignore[index]
+    items[2]["properties"]["chapters"] = []  # type: ignore[index]
+    manifest = golden_video(tmp_path, dump(items))
+    assert run_cli("fix", manifest).code == 0
+    assert manifest.read_bytes() == VIDEO.replace(b'"length":40}', b'"length":40,"chapters":[]}')
+
+
+def test_video_structure_errors_are_regenerated_with_media(tmp_path: Path) -> None:
+    items = objs(VIDEO)
+    items[3], items[4] = items[4], items[3]  # numbers and pts out of order
+    manifest = golden_video(tmp_path, dump(items))
+    no_media = run_cli("fix", "--no-media", "-f", "concise", manifest)
+    assert no_media.code == 1 and "CVAT302" in no_media.stdout
+    assert run_cli("fix", manifest).code == 0
+    assert manifest.read_bytes() == VIDEO

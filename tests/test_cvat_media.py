@@ -1,0 +1,390 @@
+"""CVAT media rules on real images and a real video made with Pillow and PyAV: a failing and
+a passing case per rule, ``--deep``, corrupt media as diagnostics, the process pool."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from manifest_lint.cvat.create import create_manifest
+from tests.conftest import FIXTURES, lint_diagnostics, lint_file_codes, run_cli
+from tests.media_factory import make_jpeg, make_png, make_video, truncate, write_bytes
+
+GOLDEN = FIXTURES / "cvat" / "golden"
+
+
+# --- builders ------------------------------------------------------------------------------
+
+def image_dataset(tmp_path: Path) -> Path:
+    """A folder of images with a context image, and the manifest create cvat makes for it."""
+    root = tmp_path / "data"
+    make_jpeg(root / "a.jpg", size=(40, 20))
+    make_png(root / "sub" / "b.png", size=(16, 12), mode="L")
+    make_jpeg(root / "rot.jpg", size=(40, 20), exif_orientation=6)
+    make_jpeg(root / "related_images" / "a_jpg" / "ctx.jpg", size=(8, 8))
+    create_manifest(root, root)
+    return root / "manifest.jsonl"
+
+
+def video_dataset(tmp_path: Path) -> Path:
+    root = tmp_path / "clip"
+    make_video(root / "clip.mp4", frames=40, gop=10)
+    create_manifest(root / "clip.mp4", root)
+    return root / "manifest.jsonl"
+
+
+def records(manifest: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in manifest.read_text().splitlines()]
+
+
+def rewrite(manifest: Path, objs: list[dict[str, object]]) -> None:
+    manifest.write_text("".join(json.dumps(o, separators=(",", ":")) + "\n" for o in objs))
+
+
+def edit(manifest: Path, line: int, **changes: object) -> None:
+    """Change keys of the record on ``line`` (1-based); a value of None deletes the key."""
+    objs = records(manifest)
+    obj = objs[line - 1]
+    for k, v in changes.items():
+        if v is None:
+            obj.pop(k, None)
+        else:
+            obj[k] = v
+    rewrite(manifest, objs)
+
+
+def line_of(manifest: Path, name: str) -> int:
+    for n, obj in enumerate(records(manifest), 1):
+        if obj.get("name") == name:
+            return n
+    raise AssertionError(name)
+
+
+def codes(manifest: Path, **kw: object) -> list[tuple[str, int]]:
+    return lint_file_codes(manifest, kind="cvat", **kw)
+
+
+# --- clean inputs ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("deep", [False, True])
+@pytest.mark.parametrize("name", ["images_lexicographical.jsonl", "images_natural.jsonl"])
+def test_golden_image_manifests_are_clean(name: str, deep: bool) -> None:
+    assert lint_file_codes(GOLDEN / name, media_root=GOLDEN / "images", deep=deep) == []
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_golden_video_manifest_is_clean(deep: bool) -> None:
+    assert lint_file_codes(GOLDEN / "video.jsonl", deep=deep) == []
+
+
+def test_golden_manifests_are_clean_through_the_cli() -> None:
+    r = run_cli("lint", "--deep", "--media-root", GOLDEN / "images", "-f", "json",
+                GOLDEN / "images_lexicographical.jsonl", GOLDEN / "images_natural.jsonl")
+    assert r.code == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["diagnostics"] == []
+    r = run_cli("lint", "--deep", "-f", "json", GOLDEN / "video.jsonl")
+    assert r.code == 0 and json.loads(r.stdout)["diagnostics"] == []
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_created_manifests_are_clean(tmp_path: Path, deep: bool) -> None:
+    assert codes(image_dataset(tmp_path), deep=deep) == []
+    assert codes(video_dataset(tmp_path), deep=deep) == []
+
+
+def test_without_media_golden_images_lint_from_anywhere(tmp_path: Path) -> None:
+    copy = tmp_path / "m.jsonl"
+    shutil.copy(GOLDEN / "images_lexicographical.jsonl", copy)
+    assert codes(copy, no_media=True) == []
+    assert {c for c, _ in codes(copy)} == {"CVAT401"}  # no images next to the copy
+
+
+# --- CVAT401 missing media -------------------------------------------------------------------
+
+def test_missing_image(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    (manifest.parent / "sub" / "b.png").unlink()
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line) for d in got] == [("CVAT401", line_of(manifest, "sub/b"))]
+    assert "'sub/b.png' not found" in got[0].message and "--media-root" in got[0].message
+
+
+def test_media_root_option(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    moved = tmp_path / "elsewhere.jsonl"
+    shutil.move(manifest, moved)
+    assert {c for c, _ in codes(moved)} == {"CVAT401", "CVAT402"}  # data/ is below tmp_path
+    assert codes(moved, media_root=manifest.parent) == []
+
+
+def test_missing_video(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    (manifest.parent / "clip.mp4").unlink()
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line) for d in got] == [("CVAT401", 3)]
+    assert "'clip.mp4' not found" in got[0].message
+
+
+def test_misnamed_video_among_several_is_missing(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    shutil.copy(manifest.parent / "clip.mp4", manifest.parent / "b.mp4")
+    os.rename(manifest.parent / "clip.mp4", manifest.parent / "a.mp4")
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line) for d in got] == [("CVAT401", 3)]
+    assert "a.mp4, b.mp4" in got[0].message
+
+
+# --- CVAT402 unlisted media ------------------------------------------------------------------
+
+def test_unlisted_image(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    make_png(manifest.parent / "sub" / "new.png")
+    (manifest.parent / "notes.txt").write_text("not an image")
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line, d.severity.value) for d in got] == [("CVAT402", 1, "warning")]
+    assert "'sub/new.png'" in got[0].message
+
+
+def test_unlisted_context_image_is_added_by_fix(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    good = manifest.read_bytes()
+    make_jpeg(manifest.parent / "related_images" / "a_jpg" / "ctx2.jpg", size=(8, 8))
+    create_manifest(manifest.parent, tmp_path)  # what create writes now
+    expected = (tmp_path / "manifest.jsonl").read_bytes()
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line, d.fixable) for d in got] == [
+        ("CVAT402", line_of(manifest, "a"), True)]
+    r = run_cli("fix", manifest)
+    assert r.code == 0, r.stdout
+    assert manifest.read_bytes() == expected != good
+
+
+# --- CVAT403 sizes ---------------------------------------------------------------------------
+
+def test_wrong_size(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    n = line_of(manifest, "a")
+    edit(manifest, n, width=41)
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line, d.fixable) for d in got] == [("CVAT403", n, True)]
+    assert "41x20 but 'a.jpg' is 40x20" in got[0].message
+
+
+def test_exif_orientation_swaps_width_and_height(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    n = line_of(manifest, "rot")
+    assert records(manifest)[n - 1]["width"] == 20  # stored 40x20, orientation 6
+    edit(manifest, n, width=40, height=20)
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line) for d in got] == [("CVAT403", n)]
+    assert "EXIF orientation 6" in got[0].message
+
+
+# --- CVAT404 related images ------------------------------------------------------------------
+
+def test_missing_related_image(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    n = line_of(manifest, "sub/b")
+    edit(manifest, n, meta={"related_images": ["related_images/b_png/gone.jpg"]})
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line, d.fixable) for d in got] == [("CVAT404", n, True)]
+    assert "'related_images/b_png/gone.jpg'" in got[0].message
+
+
+# --- CVAT405 order with media ------------------------------------------------------------------
+
+def test_sort_order_uses_the_configured_sorting(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    objs = records(manifest)
+    rewrite(manifest, objs[:2] + objs[2:][::-1])
+    cfg = tmp_path / "manifest-lint.toml"
+    cfg.write_text('[cvat]\nsorting = "lexicographical"\n')
+    assert codes(manifest, config=cfg) == [("CVAT405", 4)]
+    cfg.write_text('[cvat]\nsorting = "predefined"\n')
+    assert codes(manifest, config=cfg) == []
+
+
+# --- CVAT406-408 video properties --------------------------------------------------------------
+
+def test_video_renamed(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    os.rename(manifest.parent / "clip.mp4", manifest.parent / "renamed.mp4")
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line, d.fixable) for d in got] == [("CVAT406", 3, True)]
+    assert "'clip.mp4' but the video is 'renamed.mp4'" in got[0].message
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    ({"resolution": [48, 64]}, "CVAT407"), ({"length": 41}, "CVAT408"),
+])
+def test_wrong_video_properties(tmp_path: Path, change: dict[str, object], code: str) -> None:
+    manifest = video_dataset(tmp_path)
+    objs = records(manifest)
+    objs[2]["properties"].update(change)  # type: ignore[union-attr]
+    rewrite(manifest, objs)
+    got = lint_diagnostics(manifest, kind="cvat")
+    assert [(d.code, d.line, d.fixable) for d in got] == [(code, 3, True)]
+
+
+# --- CVAT409 unreadable media --------------------------------------------------------------------
+
+def test_truncated_image_needs_deep(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    make_png(manifest.parent / "sub" / "b.png", size=(16, 12), mode="L")
+    truncate(manifest.parent / "sub" / "b.png", 0.6)
+    n = line_of(manifest, "sub/b")
+    assert codes(manifest) == []  # the header is intact
+    got = lint_diagnostics(manifest, kind="cvat", deep=True)
+    assert [(d.code, d.line) for d in got] == [("CVAT409", n)]
+    assert "'sub/b.png' cannot be read" in got[0].message
+
+
+@pytest.mark.parametrize("data", [b"", b"this is not an image\n"])
+def test_empty_or_fake_image(tmp_path: Path, data: bytes) -> None:
+    manifest = image_dataset(tmp_path)
+    write_bytes(manifest.parent / "a.jpg", data)
+    assert codes(manifest) == [("CVAT409", line_of(manifest, "a"))]
+
+
+def test_corrupt_video(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    write_bytes(manifest.parent / "clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"junk" * 100)
+    for deep in (False, True):
+        got = lint_diagnostics(manifest, kind="cvat", deep=deep)
+        assert [(d.code, d.line) for d in got] == [("CVAT409", 3)]
+        assert "'clip.mp4' cannot be used" in got[0].message
+
+
+# --- CVAT410 outside the media folder ------------------------------------------------------------
+
+def test_symlink_out_of_the_dataset_is_not_opened(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    outside = make_jpeg(tmp_path / "outside.jpg", size=(40, 20))
+    target = manifest.parent / "a.jpg"
+    target.unlink()
+    target.symlink_to(outside)
+    assert codes(manifest, deep=True) == [("CVAT410", line_of(manifest, "a"))]
+    target.unlink()
+    target.symlink_to(manifest.parent / "sub" / "b.png")  # inside: fine, but a 16x12 PNG
+    assert codes(manifest) == [("CVAT403", line_of(manifest, "a"))]
+
+
+def test_unsafe_names_are_never_opened(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    make_jpeg(tmp_path / "escape.jpg")
+    edit(manifest, line_of(manifest, "a"), name="../escape")
+    # no CVAT401/CVAT409 for ../escape.jpg; a.jpg and its context image are unlisted now
+    assert codes(manifest) == [("CVAT402", 1), ("CVAT402", 1), ("CVAT208", 3)]
+
+
+# --- CVAT207 with media ------------------------------------------------------------------------
+
+def test_double_extension_is_fine_when_the_file_exists(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    n = line_of(manifest, "a")
+    os.rename(manifest.parent / "a.jpg", manifest.parent / "a.jpg.jpg")
+    os.rename(manifest.parent / "related_images" / "a_jpg",
+              manifest.parent / "related_images" / "a.jpg_jpg")
+    edit(manifest, n, name="a.jpg",
+         meta={"related_images": ["related_images/a.jpg_jpg/ctx.jpg"]})
+    assert codes(manifest) == []
+    assert codes(manifest, no_media=True) == [("CVAT207", n)]
+    os.rename(manifest.parent / "a.jpg.jpg", manifest.parent / "a.jpg")
+    assert codes(manifest) == [("CVAT402", 1), ("CVAT207", n), ("CVAT401", n)]
+
+
+# --- CVAT5xx --deep ----------------------------------------------------------------------------
+
+def test_wrong_image_checksum_needs_deep(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    n = line_of(manifest, "sub/b")
+    edit(manifest, n, checksum="f" * 32)
+    assert codes(manifest) == []
+    got = lint_diagnostics(manifest, kind="cvat", deep=True)
+    assert [(d.code, d.line, d.fixable) for d in got] == [("CVAT501", n, True)]
+
+
+def test_wrong_key_frame_checksum(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    edit(manifest, 5, checksum="0" * 32)
+    assert codes(manifest) == []
+    assert codes(manifest, deep=True) == [("CVAT501", 5)]
+
+
+def test_key_frame_with_wrong_number(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    edit(manifest, 5, number=11)
+    got = lint_diagnostics(manifest, kind="cvat", deep=True)
+    assert [(d.code, d.line) for d in got] == [("CVAT502", 5), ("CVAT503", 7)]
+    assert "frame 11 has pts" in got[0].message and "is frame 10" in got[0].message
+    assert codes(manifest) == []  # only --deep decodes key frames
+
+
+def test_key_frame_that_does_not_seek_back(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    objs = records(manifest)
+    step = objs[4]["pts"] // objs[4]["number"]  # type: ignore[operator]
+    objs.insert(4, {"number": 5, "pts": 5 * step, "checksum": "0" * 32})
+    rewrite(manifest, objs)
+    got = lint_diagnostics(manifest, kind="cvat", deep=True)
+    assert [(d.code, d.line) for d in got] == [("CVAT502", 5)]
+    assert "lands on the frame with pts 0" in got[0].message
+
+
+def test_missing_key_frames(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    objs = records(manifest)
+    rewrite(manifest, objs[:4] + objs[5:])
+    got = lint_diagnostics(manifest, kind="cvat", deep=True)
+    assert [(d.code, d.line, d.severity.value) for d in got] == [("CVAT503", 6, "warning")]
+    assert "(frames 10)" in got[0].message
+
+
+# --- the process pool ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_many_images_in_a_pool_keep_their_lines(tmp_path: Path, jobs: int) -> None:
+    root = tmp_path / "many"
+    for i in range(45):
+        make_png(root / f"img_{i:02d}.png", size=(8 + i % 5, 6), color=(i * 5, 0, 0))
+    create_manifest(root, root)
+    manifest = root / "manifest.jsonl"
+    assert codes(manifest, deep=True, jobs=jobs) == []
+    edit(manifest, 40, checksum="e" * 32)
+    edit(manifest, 7, width=99)
+    got = codes(manifest, deep=True, jobs=jobs)
+    assert got == [("CVAT403", 7), ("CVAT501", 40)]
+
+
+def test_video_records_without_a_header_are_still_reported(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text('{"number":0,"pts":0}\n{"number":0,"pts":512}\n')
+    got = codes(manifest)  # media on: the records' diagnostics must not be held back
+    assert got == [("CVAT101", 1), ("CVAT103", 1), ("CVAT205", 1), ("CVAT205", 2),
+                   ("CVAT302", 2)]
+
+
+def test_a_broken_pool_falls_back_to_inspecting_in_process(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from manifest_lint.kinds.cvat.media_check import ImageItem, ImageMedia, ImageTask
+
+    manifest = image_dataset(tmp_path)
+    n = line_of(manifest, "a")
+    obj = dict(records(manifest)[n - 1], width=1)
+    media = ImageMedia("m.jsonl", str(manifest.parent), deep=True, jobs=2,
+                       enabled=frozenset())
+    related = tuple(obj["meta"]["related_images"])  # type: ignore[index]
+    item = ImageItem(n, json.dumps(obj).encode(), obj, [],
+                     ImageTask("a.jpg", False, related, True))
+    broken: Future[list[object]] = Future()
+    broken.set_exception(BrokenProcessPool("a worker died"))
+    media.inflight.append(([item], broken))  # type: ignore[arg-type]
+    got = list(media._collect())
+    assert [(d.code, d.line) for d in got] == [("CVAT403", n)]
+    assert media.workers == 1 and media.pool is None
