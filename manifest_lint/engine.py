@@ -31,6 +31,7 @@ class Settings:
     jobs: int | None = None
     cache_dir: Path | None = None  # None: caching off
     progress: bool = False  # a progress bar for long media work (TTY, full format)
+    fixing: bool = False  # `fix` is running: checkers may compute what fixes need
 
     def media_cache(self, owner: Path, namespace: str) -> MediaCache:
         """The media result cache for the manifest ``owner`` (a no-op when disabled)."""

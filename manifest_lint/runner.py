@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from manifest_lint.config import Config
@@ -103,6 +103,7 @@ def run_fix(
     diff: bool,
     on_diff: Callable[[str], None],
 ) -> list[FileResult]:
+    settings = replace(settings, fixing=True)
     selection = Selection(config, settings)
     results = []
     for t in targets:

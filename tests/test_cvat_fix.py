@@ -143,14 +143,28 @@ def test_fix_with_media_root(tmp_path: Path) -> None:
     assert manifest.read_bytes() == LEXICOGRAPHICAL
 
 
-def test_fix_without_deep_repairs_sizes_only(tmp_path: Path) -> None:
+def test_fix_without_deep_repairs_sizes_and_fills_missing_checksums(tmp_path: Path) -> None:
     manifest = golden_images(tmp_path, broken_images())
     r = run_cli("fix", "-f", "concise", manifest)
-    assert r.code == 0  # the missing checksums are warnings
-    expected = objs(broken_images())
-    expected[2]["width"] = 50
+    assert r.code == 0, r.stdout + r.stderr
+    # Sizes and the missing checksums come from the media; the wrong checksum can only
+    # be seen by decoding every image, which is --deep's job.
+    expected = objs(LEXICOGRAPHICAL)
+    expected[3]["checksum"] = "f" * 32
     assert manifest.read_bytes() == dump(expected)
-    assert [ln.split()[1] for ln in r.stdout.splitlines()] == ["CVAT205", "CVAT205"]
+    assert r.stdout == ""
+    assert_second_fix_is_a_no_op(manifest)
+    deep = run_cli("fix", "--deep", manifest)
+    assert deep.code == 0 and manifest.read_bytes() == LEXICOGRAPHICAL
+
+
+def test_lint_without_media_says_fix_fills_checksums(tmp_path: Path) -> None:
+    items = objs(LEXICOGRAPHICAL)
+    del items[5]["checksum"]
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(dump(items))
+    r = run_cli("lint", "--no-media", "-f", "concise", manifest)
+    assert "CVAT205" in r.stdout and "`manifest-lint fix` computes it" in r.stdout
 
 
 def test_fix_adds_missing_sizes_and_meta(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ module (the checker, imported only when a file of that kind is linted).
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,4 +67,6 @@ def sniff_kind(path: Path, head: bytes) -> str | None:
             return "cvat"
         if b'"source-ref"' in first:
             return "lfv"
+        if re.match(rb'\s*\{\s*"type"\s*:\s*"(?:images|video)"', first):
+            return "cvat"  # a CVAT manifest that lost its version line
     return None

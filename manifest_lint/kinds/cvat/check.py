@@ -203,6 +203,7 @@ class _Checker:
             c.startswith(("CVAT4", "CVAT5")) for c in ctx.enabled_codes
         )
         self.deep = settings.deep
+        self.fixing = settings.fixing
         sorting = ctx.options.get("sorting", "")
         self.order = (_Order(sorting, self.root)
                       if sorting in ("lexicographical", "natural") and ctx.enabled(R.SORT_ORDER)
@@ -571,7 +572,7 @@ class _Checker:
             yield from diags
             return
         task = ImageTask(name + ext, point_cloud, related,
-                         checksum=self.deep and not point_cloud)
+                         checksum=self._wants_checksum(obj) and not point_cloud)
         yield from self._image_followups(n, body, obj, diags, deferred, task)
 
     def _image_followups(self, n: int, body: bytes, obj: dict[str, Any],
@@ -581,7 +582,7 @@ class _Checker:
         if task is None:
             related = obj["meta"]["related_images"]
             task = ImageTask(obj["name"] + obj["extension"], is_point_cloud(obj["extension"]),
-                             tuple(related), checksum=self.deep)
+                             tuple(related), checksum=self._wants_checksum(obj))
         if self.order is not None:
             self.order.add(n, task.full_name)
         if self.images is None:
@@ -650,12 +651,17 @@ class _Checker:
                 clean.append(item)
         return tuple(clean)
 
+    def _wants_checksum(self, obj: dict[str, Any]) -> bool:
+        """Decode the image: always with --deep; while fixing, when the record's checksum
+        is missing or malformed (so `fix` can fill it in)."""
+        return self.deep or (self.fixing and not is_checksum(obj.get("checksum")))
+
     def _checksum(self, n: int, obj: dict[str, Any], point_cloud: bool) -> list[Diagnostic]:
         if "checksum" not in obj:
             if point_cloud:
                 return []
-            hint = ("" if self.deep and self.media_on
-                    else " (`manifest-lint fix --deep` computes it from the media)")
+            hint = ("" if self.media_on
+                    else " (`manifest-lint fix` computes it when the media are reachable)")
             return [R.MISSING_CHECKSUM.diag(self.path, n, "record has no checksum: CVAT cannot "
                                             f"verify the data without it{hint}")]
         value = obj["checksum"]

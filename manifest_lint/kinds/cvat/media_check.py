@@ -314,7 +314,8 @@ class ImageMedia:
     def _with_regen_fix(self, item: ImageItem, facts: ImageFacts,
                         diags: list[Diagnostic]) -> Iterator[Diagnostic]:
         """Attach the regenerated record as the fix of the problems it repairs."""
-        codes = IMAGE_REGEN_DEEP if self.deep else IMAGE_REGEN
+        # A decoded checksum (--deep, or `fix` filling a missing one) repairs those too.
+        codes = IMAGE_REGEN_DEEP if facts.checksum is not None else IMAGE_REGEN
         fixable = [d for d in diags if d.code in codes]
         if fixable:
             line = dumps_line(self.expected_record(item, facts))
@@ -332,7 +333,7 @@ class ImageMedia:
         if isinstance(meta_in, dict):
             meta.update((k, v) for k, v in meta_in.items() if k != "related_images")
         checksum = obj.get("checksum")
-        if self.deep and facts.checksum is not None:
+        if facts.checksum is not None and (self.deep or not is_checksum(checksum)):
             checksum = facts.checksum
         elif isinstance(checksum, str) and is_checksum(checksum.lower()):
             checksum = checksum.lower()
