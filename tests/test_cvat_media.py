@@ -144,6 +144,9 @@ def test_unlisted_image(tmp_path: Path) -> None:
     manifest = image_dataset(tmp_path)
     make_png(manifest.parent / "sub" / "new.png")
     (manifest.parent / "notes.txt").write_text("not an image")
+    make_png(manifest.parent / ".git" / "x.png")  # VCS folders and virtualenvs are skipped
+    make_png(manifest.parent / "env" / "lib" / "y.png")
+    (manifest.parent / "env" / "pyvenv.cfg").write_text("")
     got = lint_diagnostics(manifest, kind="cvat")
     assert [(d.code, d.line, d.severity.value) for d in got] == [("CVAT402", 1, "warning")]
     assert "'sub/new.png'" in got[0].message

@@ -368,11 +368,14 @@ class ImageMedia:
 
 def _unlisted_files(root: str, listed: set[str]) -> Iterator[str]:
     """Images and point clouds below ``root`` (as ``create cvat`` finds them) not in
-    ``listed``, as ``/``-separated relative paths in sorted order."""
+    ``listed``, as ``/``-separated relative paths in sorted order. VCS folders,
+    virtualenvs and caches are not dataset folders and are skipped."""
     from manifest_lint.cvat.create import is_image, is_point_cloud
+    from manifest_lint.discovery import SKIP_DIRS
 
     for folder, dirs, files in os.walk(root):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS
+                         and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
         rel_folder = os.path.relpath(folder, root)
         prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
         for f in sorted(files):
