@@ -12,16 +12,7 @@ import pytest
 from media_factory import make_jpeg, make_png, make_video, truncate, write_bytes
 
 from manifest_lint.cvat import create as create_module
-from manifest_lint.cvat.create import (
-    CreateError,
-    build_image_records,
-    create_manifest,
-    find_images,
-    record_name,
-    records_for_names,
-    related_images_3d,
-    sort_paths,
-)
+from manifest_lint.cvat.create import build_image_records, create_manifest, records_for_names
 from manifest_lint.cvat.serialize import (
     dumps_line,
     header_lines,
@@ -29,6 +20,13 @@ from manifest_lint.cvat.serialize import (
     to_text,
     video_properties,
     video_record,
+)
+from manifest_lint.cvat.sources import (
+    CreateError,
+    find_images,
+    record_name,
+    related_images_3d,
+    sort_paths,
 )
 from manifest_lint.media import MediaError
 from manifest_lint.media.video import frame_checksum

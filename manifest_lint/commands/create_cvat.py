@@ -93,7 +93,7 @@ def create_cvat(
 
 def _check_usage(source: str, output_dir: Path) -> str:
     """``"video"``, ``"folder"`` or ``"pattern"``; raises :class:`_UsageError`."""
-    from manifest_lint.cvat.create import is_video
+    from manifest_lint.cvat.sources import is_video
 
     if output_dir.exists() and not output_dir.is_dir():
         raise _UsageError(f"--output-dir {output_dir} is a file, not a folder")
@@ -164,7 +164,7 @@ def _progress(source: str, kind: str) -> Iterator[Callable[[int], None] | None]:
 
 
 def _count_images(source: str) -> int | None:
-    from manifest_lint.cvat.create import CreateError, find_images
+    from manifest_lint.cvat.sources import CreateError, find_images
 
     try:
         return len(find_images(source).paths)

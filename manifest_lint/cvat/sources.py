@@ -1,0 +1,258 @@
+"""Finding a CVAT dataset's frames the way CVAT's ``create.py`` does: folders and glob
+patterns, MIME-type tests, ``related_images`` context folders (2D and the 3D layouts),
+sorting and record names. See :mod:`manifest_lint.cvat.create` for what differs from CVAT.
+"""
+
+from __future__ import annotations
+
+import glob
+import mimetypes
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from manifest_lint.media import MediaError
+
+SortingMethod = Literal["lexicographical", "natural", "predefined"]
+SORTING_METHODS: tuple[str, ...] = ("lexicographical", "natural", "predefined")
+
+RELATED_IMAGES_DIR = "related_images"
+POINT_CLOUD_EXTENSION = ".pcd"
+_WILDCARD = re.compile(r"[*?\[\]]")
+_KITTI_IMAGE_DIR = re.compile(r"image_\d", re.IGNORECASE)
+
+
+class CreateError(Exception):
+    """The manifest cannot be created; the message says why and what to do.
+
+    ``errors`` holds the individual media problems when files could not be read.
+    """
+
+    def __init__(self, message: str, errors: Sequence[MediaError] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+
+
+# --------------------------------------------------------------------------- source discovery
+
+
+def is_image(path: str) -> bool:
+    """CVAT's test: the MIME type guessed from the name is ``image/*`` but not ``image/svg*``."""
+    mime = mimetypes.guess_type(path)[0]
+    return mime is not None and mime.startswith("image") and not mime.startswith("image/svg")
+
+
+def is_video(path: str) -> bool:
+    """CVAT's test: the MIME type guessed from the name is ``video/*``."""
+    mime = mimetypes.guess_type(path)[0]
+    return mime is not None and mime.startswith("video")
+
+
+def is_point_cloud(path: str) -> bool:
+    """A ``.pcd`` file (any case), which CVAT treats as 3D data."""
+    return os.path.splitext(path)[1].lower() == POINT_CLOUD_EXTENSION
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """Frames found for a folder or glob: absolute ``paths`` in discovery order under ``root``."""
+
+    root: str
+    paths: list[str]
+
+
+def find_images(source: str) -> ImageSource:
+    """Collect the frames (images or point clouds) of a folder or glob pattern.
+
+    Context images are excluded. Raises :class:`CreateError` for a bad pattern, when nothing is
+    found, or when 2D images and point clouds are mixed.
+    """
+    source = os.path.abspath(os.path.expanduser(source))
+    if os.path.isdir(source):
+        root = source
+        found: list[str] = []
+        for folder, _dirs, files in os.walk(source):
+            found.extend(os.path.join(folder, f) for f in files if _is_frame_candidate(f))
+    else:
+        root = _pattern_root(source)
+        found = [
+            p
+            for p in glob.glob(source, recursive=True)
+            if _is_frame_candidate(p) and os.path.isfile(p)
+        ]
+    paths = [p for p in found if not _in_related_images(p, root)]
+    paths = _select_scenes(paths, root)
+    if not paths:
+        raise CreateError(f"no images found in {source}")
+    return ImageSource(root=root, paths=paths)
+
+
+def _is_frame_candidate(path: str) -> bool:
+    return is_image(path) or is_point_cloud(path)
+
+
+def _pattern_root(pattern: str) -> str:
+    """The literal folder before the first wildcard component of an absolute pattern."""
+    parts = Path(pattern).parts
+    anchor, components = parts[0], parts[1:]
+    position = next((i for i, part in enumerate(components) if _WILDCARD.search(part)), None)
+    if position is None:
+        raise CreateError(
+            f"Wrong positional argument: {pattern} is not a file, a folder or a glob pattern"
+        )
+    if position == 0:
+        raise CreateError("Wrong pattern: there must be a common root")
+    return os.path.join(anchor, *components[:position])
+
+
+def _in_related_images(path: str, root: str) -> bool:
+    parts = Path(os.path.relpath(path, root)).parts
+    return RELATED_IMAGES_DIR in parts[:-1]
+
+
+def _select_scenes(paths: list[str], root: str) -> list[str]:
+    """Point clouds and their context images: keep the clouds, reject other images."""
+    clouds = [p for p in paths if is_point_cloud(p)]
+    if not clouds:
+        return paths
+    context = {
+        os.path.normpath(os.path.join(root, rel))
+        for rels in related_images_3d(clouds, root).values()
+        for rel in rels
+    }
+    leftovers = [p for p in paths if not is_point_cloud(p) and os.path.normpath(p) not in context]
+    if leftovers:
+        raise CreateError(
+            "Combined data types 2D and 3D are not supported: "
+            f"{os.path.relpath(leftovers[0], root)} is an image next to point clouds"
+        )
+    return clouds
+
+
+def sort_paths(paths: Iterable[str], sorting: str) -> list[str]:
+    """Order absolute paths like CVAT's ``--sorting`` (``random`` is not supported)."""
+    check_sorting(sorting)
+    if sorting == "lexicographical":
+        return sorted(paths)
+    if sorting == "natural":
+        from natsort import os_sorted
+
+        return list(os_sorted(paths))
+    return list(paths)  # predefined: discovery order
+
+
+def check_sorting(sorting: str) -> None:
+    """Raise :class:`CreateError` unless ``sorting`` is one of :data:`SORTING_METHODS`."""
+    if sorting in SORTING_METHODS:
+        return
+    if sorting == "random":
+        raise CreateError(
+            "random sorting is not supported: CVAT does not accept a manifest with random"
+            " sorting, and a shuffled manifest cannot be reproduced"
+        )
+    raise CreateError(f"unknown sorting {sorting!r}; use one of {', '.join(SORTING_METHODS)}")
+
+
+def record_name(path: str, root: str) -> tuple[str, str]:
+    """CVAT's ``name`` and ``extension``: ``splitext`` of the path relative to ``root``.
+
+    The name uses ``/`` separators; the extension keeps its dot and case (may be ``""``).
+    """
+    name, extension = os.path.splitext(os.path.relpath(path, root))
+    return _posix(name), extension
+
+
+def _posix(relpath: str) -> str:
+    # CVAT replaces backslashes in 2D names on every platform.
+    return relpath.replace(os.sep, "/").replace("\\", "/")
+
+
+# --------------------------------------------------------------------------- related images
+
+
+def _context_images(candidates: Iterable[str], root: str) -> list[str]:
+    return sorted(_posix(os.path.relpath(p, root)) for p in candidates if is_image(p))
+
+
+def _files_in(folder: str) -> list[str]:
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    paths = (os.path.join(folder, entry) for entry in entries)
+    return [p for p in paths if os.path.isfile(p)]
+
+
+def _context_folder_name(path: str) -> str:
+    """``img_10.png`` -> ``img_10_png``: the last dot of the base name becomes ``_``."""
+    return "_".join(os.path.basename(path).rsplit(".", 1))
+
+
+def related_images_2d(paths: Iterable[str], root: str) -> dict[str, list[str]]:
+    """``<dir>/related_images/<stem>_<ext>/*`` images for each path (possibly empty lists).
+
+    Keys are the given paths; values are paths relative to ``root`` with ``/``, sorted.
+    """
+    related: dict[str, list[str]] = {}
+    folders_with_context: dict[str, bool] = {}
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in folders_with_context:
+            folders_with_context[folder] = os.path.isdir(os.path.join(folder, RELATED_IMAGES_DIR))
+        related[path] = []
+        if folders_with_context[folder]:
+            context_dir = os.path.join(folder, RELATED_IMAGES_DIR, _context_folder_name(path))
+            if os.path.isdir(context_dir):
+                related[path] = _context_images(_files_in(context_dir), root)
+    return related
+
+
+def related_images_3d(paths: Iterable[str], root: str) -> dict[str, list[str]]:
+    """Context images of point clouds in the layouts CVAT's server recognizes (see module doc).
+
+    Keys are the given paths; values are paths relative to ``root`` with ``/``, sorted.
+    """
+    related: dict[str, list[str]] = {}
+    listing: dict[str, list[str]] = {}
+    for path in paths:
+        folder = os.path.dirname(path)
+        stem = _stem(path)
+        if folder not in listing:
+            listing[folder] = _files_in(folder)
+        siblings = [p for p in listing[folder] if os.path.normpath(p) != os.path.normpath(path)]
+        found: list[str] = []
+        if siblings and os.path.basename(folder) == stem:
+            found += _context_images(siblings, root)  # <scene>/<scene>.pcd + images
+        else:
+            same_stem = [p for p in siblings if _stem(p) == stem]
+            found += _context_images(same_stem, root)  # <scene>.pcd beside <scene>.<img>
+        supervisely = os.path.join(
+            os.path.dirname(folder), RELATED_IMAGES_DIR, _context_folder_name(path)
+        )
+        if os.path.isdir(supervisely):
+            found += _context_images(_files_in(supervisely), root)
+        if folder.endswith(os.path.join("velodyne_points", "data")):
+            found += _context_images(_kitti_context(folder, stem), root)
+        related[path] = sorted(found)
+    return related
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _kitti_context(velodyne_data: str, stem: str) -> list[str]:
+    sequence = os.path.dirname(os.path.dirname(velodyne_data))
+    try:
+        entries = sorted(os.listdir(sequence))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        data = os.path.join(sequence, entry, "data")
+        if _KITTI_IMAGE_DIR.search(entry) and os.path.isdir(data):
+            found += [p for p in _files_in(data) if _stem(p) == stem]
+    return found
