@@ -161,7 +161,9 @@ class _Run:
             validate_selectors(sel, "--select")
         validate_selectors(ign, "--ignore")
         if media_root is not None and not media_root.is_dir():
-            raise typer.BadParameter(f"{media_root}: not a folder", param_hint="--media-root")
+            from manifest_lint.discovery import PathError
+
+            raise PathError(f"--media-root {media_root}: not a folder")
         self.settings = Settings(
             select=sel, ignore=ign, strict=strict or self.config.strict,
             exit_zero=exit_zero, no_media=no_media, media_root=media_root, deep=deep,

@@ -74,13 +74,20 @@ def rule(
     return r
 
 
+_loaded = False
+
+
 def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
     for module in RULE_MODULES:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:  # a kind not built yet
             if exc.name != module:
                 raise
+    _loaded = True
 
 
 def all_rules() -> list[Rule]:

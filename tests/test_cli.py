@@ -210,7 +210,7 @@ def test_checker_notes_reach_the_user(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(type(KINDS["csv"]), "load_checker", lambda self: noting)
     cfg = load_config(None, p)
     results = run_lint([Target(p, "x.csv", "csv", True)], cfg, Settings())
-    assert results[0].notes == ["3 images not checked: no media-map entry for s3://bucket/"]
+    assert "3 images not checked: no media-map entry for s3://bucket/" in results[0].notes
     import io
 
     from manifest_lint.engine import Summary

@@ -134,7 +134,7 @@ def test_failed_replace_leaves_original_and_no_temp(tmp_path: Path,
 
     monkeypatch.setattr("manifest_lint.fixer.os.replace", refuse)
     out = _fix_in_process(p)
-    assert out.result.notes == ["not fixed: Permission denied"]
+    assert "not fixed: Permission denied" in out.result.notes
     assert p.read_text() == BAD
     assert sorted(x.name for x in tmp_path.iterdir()) == ["train.csv"]
     assert any(d.code == "CSV104" for d in out.result.diagnostics)
@@ -155,7 +155,7 @@ def test_file_changed_during_fix_is_not_overwritten(tmp_path: Path,
 
     monkeypatch.setattr("manifest_lint.runner.apply_plan", apply_then_touch)
     out = _fix_in_process(p)
-    assert "changed on disk" in out.result.notes[0]
+    assert any("changed on disk" in n for n in out.result.notes)
     assert p.read_text().endswith("z.jpg,normal\n")
     assert sorted(x.name for x in tmp_path.iterdir()) == ["train.csv"]
 

@@ -98,6 +98,7 @@ class _State:
         self.bucket_prefix = "\0"  # "s3://bucket/" of the first bucket
         self.other_buckets: dict[str, list[int]] = {}  # bucket -> [first line, count]
         self.rows = 0
+        self.bare_names = 0  # rows whose image is a name relative to the CSV's folder
 
     def class_index(self, cls: str) -> int:
         idx = self.class_table.get(cls)
@@ -135,6 +136,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield from _check_rows(ctx, csv.reader(lines, strict=True), st)
         yield from decode_diagnostic(ctx, decoder.problem, R.ENCODING)
     yield from _bucket_diagnostics(ctx.display, st)
+    from manifest_lint.kinds.lfv.media import check_csv_media
+
+    yield from check_csv_media(ctx, rows=st.rows, bare_names=st.bare_names)
     if not st.seen_content and not st.rows:
         yield R.EMPTY_FILE.diag(ctx.display, 1, "label file has no rows; add `image,class` rows")
 
@@ -272,12 +276,14 @@ def _slow_row(ctx: CheckContext, row: Row, st: _State) -> Iterator[Diagnostic]:
     if isinstance(parsed, str):
         yield R.BAD_URI.diag(path, row.start, f"image location {stripped!r}: {parsed}")
     elif parsed is None:
+        st.bare_names += 1
         yield R.NO_PREFIX.diag(
             path, row.start,
             f"bare image name {stripped!r} with no S3 prefix: set s3-path under "
             "[tool.manifest-lint.csv] (or pass --s3-path to create lfv)",
         )
     else:
+        st.bare_names += uri is not stripped  # a bare name placed by s3-path
         _note_bucket(parsed, row.start, st)
     if not uri.lower().endswith(IMAGE_EXTENSIONS):
         yield R.EXTENSION.diag(

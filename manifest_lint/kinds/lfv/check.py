@@ -1,0 +1,586 @@
+"""Checking a Lookout for Vision / Ground Truth manifest, streaming.
+
+The file is read in 64 KiB blocks cut at line ends. Each block is parsed line by line with
+``orjson`` in one ``map`` call; objects of the common canonical shape (``source-ref`` in the
+dataset's bucket, one classification pair whose metadata matches that of an earlier clean
+line) are checked with a few dict lookups and one dict comparison, and only update the map
+of seen ``source-ref`` values. Everything else (and every
+line of a block that fails to parse) goes through the detailed checks in :mod:`record`, which
+never run for a clean line. The map of seen ``source-ref`` values to their first line is the
+only thing that grows.
+
+A line that starts an object but does not parse is joined with the following lines (up to
+1,000 lines / 1 MiB) to find an object spread over several lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import orjson
+
+from manifest_lint.diagnostics import Diagnostic, Edit, Fix
+from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
+from manifest_lint.kinds.lfv import rules as R
+from manifest_lint.kinds.lfv.record import IMAGE_EXTENSIONS, RecordChecker, RecordInfo
+from manifest_lint.kinds.lfv.serialize import AWS_STYLE, Style, detect_style, dumps
+from manifest_lint.textio import MAX_LINE_BYTES, LineDecoder, LongLine
+
+if TYPE_CHECKING:
+    from manifest_lint.engine import CheckContext
+    from manifest_lint.kinds.lfv.media import MediaChecker
+    from manifest_lint.kinds.lfv.sync import Sync
+
+BLOCK_BYTES = 1 << 16
+MAX_OBJECT_LINES = 1000
+MAX_OBJECT_BYTES = 1 << 20
+MAX_MANIFEST_BYTES = 1 << 30
+LIMITS = {"train": 16_000, "test": 4_000}
+# (normal, anomaly) minimums by (project, role), from limits.md
+MINIMUMS = {
+    ("single", "train"): (20, 10),
+    ("separate", "train"): (10, 0),
+    ("separate", "test"): (10, 10),
+}
+_ROLE = re.compile(r"(?<![a-z])(train|training|test|testing)(?![a-z])")
+_CR_LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
+_ONE = 1  # orjson returns the cached small ints, so `is` compares them exactly
+_ZERO = 0
+_NUMBERS = (int, float)
+_MISSING = object()
+_from_iso = datetime.fromisoformat
+JSONDecodeError = orjson.JSONDecodeError
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Diagnostics for one manifest (see the module docstring)."""
+    pre = ctx.preflight()
+    if pre.size > MAX_MANIFEST_BYTES:
+        yield R.TOO_LARGE.diag(
+            ctx.display, 1,
+            f"manifest is {pre.size / (1 << 30):.2f} GiB; Lookout for Vision imports at most "
+            "1 GB: split the dataset",
+        )
+    diags, readable = encoding_diagnostics(ctx, pre, R.ENCODING, R.BOM)
+    yield from diags
+    if not readable:
+        return
+    scan = _Scan(ctx)
+    with ctx.open() as f:
+        if pre.bom:
+            f.read(3)
+        yield from scan.run(f)
+    yield from scan.finish()
+
+
+def blocks(f: BinaryIO) -> Iterator[tuple[list[bytes], bool]]:
+    """Physical lines of ``f`` in batches, as ``(bodies, escapes)``.
+
+    Bodies have no ``\\n``; a body may end in the ``\\r`` of a CRLF (JSON ignores it, the
+    slow path strips it). Lone ``\\r`` terminators are split exactly. ``escapes`` is True
+    when the batch holds a backslash or DEL (a string may then hold control characters).
+    A line longer than ``MAX_LINE_BYTES`` comes alone as a :class:`LongLine` holding its
+    start, so memory stays bounded.
+    """
+    pending: list[bytes] = []
+    size = 0
+    long: LongLine | None = None
+    while True:
+        chunk = f.read(BLOCK_BYTES)
+        if not chunk:
+            break
+        if long is not None:  # skipping the rest of an over-long line
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                long.size += len(chunk)
+                continue
+            long.size += nl
+            yield [long], False
+            long = None
+            chunk = chunk[nl + 1:]
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            pending.append(chunk)
+            size += len(chunk)
+            if size > MAX_LINE_BYTES:
+                long = LongLine(b"".join(pending)[:256])
+                long.size = size
+                pending, size = [], 0
+            continue
+        head = chunk[: cut + 1]
+        if pending:
+            pending.append(head)
+            head = b"".join(pending)
+            pending, size = [], 0
+        if cut + 1 < len(chunk):
+            pending.append(chunk[cut + 1:])
+            size = len(chunk) - cut - 1
+        yield _split(head)
+    if long is not None:
+        yield [long], False
+    elif pending:
+        yield _split(b"".join(pending))
+
+
+def _split(data: bytes) -> tuple[list[bytes], bool]:
+    escapes = data.find(b"\\") >= 0 or data.find(b"\x7f") >= 0
+    if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):
+        lines, end = [], 0
+        for m in _CR_LINE.finditer(data):
+            lines.append(m.group(1))
+            end = m.end()
+        if end < len(data):
+            lines.append(data[end:])
+        return lines, escapes
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    return lines, escapes
+
+
+def role_of(ctx: CheckContext) -> str:
+    """``train``/``test`` from the config, else from the file name; '' if unknown."""
+    role: str = ctx.options.get("role", "")
+    if role:
+        return role
+    found = {"test" if m.group(1).startswith("test") else "train"
+             for m in _ROLE.finditer(ctx.path.stem.lower())}
+    return found.pop() if len(found) == 1 else ""
+
+
+def project_of(ctx: CheckContext, role: str) -> str:
+    """``single``/``separate`` from the config, else inferred (see the ``project`` option)."""
+    project: str = ctx.options.get("project", "")
+    if project:
+        return project
+    if role == "test":
+        return "separate"
+    if role == "train":
+        name = ctx.path.name.lower()
+        for a, b in (("training", "testing"), ("train", "test")):
+            if a in name and (ctx.path.parent / name.replace(a, b)).is_file():
+                return "separate"
+    return "single"
+
+
+class _Scan:
+    """The state of one pass over a manifest."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.path = ctx.display
+        self.checker = RecordChecker(ctx.display)
+        self.decoder = LineDecoder()
+        self.n = 0  # physical lines read
+        self.objects = 0
+        self.normal = 0
+        self.anomaly = 0
+        self.content = False  # any non-blank line
+        self.seen: dict[str, int] = {}  # source-ref -> line of its first object
+        self.label_key = "anomaly-label"
+        self.meta_key = "anomaly-label-metadata"
+        # metadata (without creation-date and confidence) of a clean line, per class
+        self.templates: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
+        self.last_date: str | None = None  # the last creation-date that parsed
+        self.bucket: str | None = None
+        self.bucket_line = 0
+        self.bucket_prefix = "\0"  # "s3://bucket/" once known; matches nothing before
+        self.other_buckets: dict[str, list[Any]] = {}  # bucket -> [line, count, what]
+        self.style: Style | None = None
+        self.role = role_of(ctx)
+        self.limit = LIMITS.get(self.role, 0)
+        self.over_line = 0
+        self.acc: list[bytes] | None = None  # lines of an object being joined
+        self.acc_start = 0
+        self.acc_size = 0
+        self.acc_error = ""
+        self.acc_column = 1
+        self.masks = 0  # mask references (for the note when media are not checked)
+        self.media_off = ""  # why media are not checked, when they are not
+        self.media = self._media()
+        self.sync = self._sync()
+
+    def _media(self) -> MediaChecker | None:
+        """A media checker when media are checked (else ``media_off`` says why)."""
+        from manifest_lint.kinds.lfv.media import MEDIA_RULES, MediaChecker
+
+        if not any(self.ctx.enabled(r) for r in MEDIA_RULES):
+            return None
+        if self.ctx.settings.no_media:
+            self.media_off = "--no-media"
+            return None
+        return MediaChecker.for_context(self.ctx)
+
+    def _sync(self) -> Sync | None:
+        from manifest_lint.kinds.lfv.sync import SYNC_RULES, Sync
+
+        if not self.ctx.options.get("sync-csv", True):
+            return None
+        if not any(self.ctx.enabled(r) for r in SYNC_RULES):
+            return None
+        return Sync.load(self.ctx.path, self.ctx.display, self.ctx.config)
+
+    # ------------------------------------------------------------------- the pass
+
+    def run(self, f: BinaryIO) -> Iterator[Diagnostic]:
+        loads = orjson.loads
+        for lines, escapes in blocks(f):
+            objs: list[Any] | None = None
+            if self.acc is None and lines and not isinstance(lines[0], LongLine):
+                try:
+                    objs = list(map(loads, lines))
+                except JSONDecodeError:
+                    objs = None
+            if objs is None:
+                yield from self._lines(lines)
+            else:
+                yield from self._fast(objs, lines, escapes)
+        yield from self._drain()
+
+    def _fast(self, objs: list[Any], lines: list[bytes], escapes: bool
+              ) -> Iterator[Diagnostic]:
+        """Objects of one block: the canonical shape inline, the rest via ``_object``.
+
+        An object is canonical when it has exactly ``source-ref`` and the learned label
+        pair, its metadata without ``creation-date`` and ``confidence`` equals the learned
+        template of its class (one C-level dict comparison), and the popped values, the
+        label value and ``source-ref`` pass their checks. The pops change the object, so
+        the slow path parses the line again.
+        """
+        n = self.n
+        objects = self.objects
+        over = self.limit + 1 if self.limit else -1
+        first_line = self.seen.setdefault
+        meta_key, label_key = self.meta_key, self.label_key
+        t_anomaly, t_normal = self.templates
+        prefix = self.bucket_prefix
+        plen = len(prefix)
+        extras = self.media is not None or self.sync is not None
+        last_date = self.last_date
+        anomaly = 0
+        fast = 0
+        for obj, body in zip(objs, lines, strict=True):
+            n += 1
+            try:
+                md = obj[meta_key]
+                cd = md.pop("creation-date", _MISSING)
+                c = md.pop("confidence", _ONE)
+                v = obj[label_key]
+                sr = obj["source-ref"]
+                ok = (
+                    ((v is _ONE and md == t_anomaly) or (v is _ZERO and md == t_normal))
+                    and len(obj) == 3
+                    and (c is _ONE or (c.__class__ in _NUMBERS and 0 <= c <= 1))
+                    and sr.__class__ is str
+                    and sr.startswith(prefix) and sr.endswith(IMAGE_EXTENSIONS)
+                    and sr.find("//", plen) < 0 and (not escapes or sr.isprintable())
+                )
+                if ok and cd is not _MISSING and cd != last_date:
+                    ok = cd.__class__ is str and _from_iso(cd) is not None
+                    last_date = cd
+            except (KeyError, TypeError, AttributeError, ValueError):
+                ok = False
+            if ok and first_line(sr, n) is n:  # `n` is stored only for a new source-ref
+                objects += 1
+                fast += 1
+                if objects == over:
+                    self.over_line = n
+                if v is _ONE:
+                    anomaly += 1
+                if extras:
+                    self.n = n
+                    yield from self._extras(sr, "anomaly" if v is _ONE else "normal", None,
+                                            n, n)
+                continue
+            self.n, self.objects = n, objects
+            body = body.removesuffix(b"\r")
+            yield from self._object(orjson.loads(body), n, n, body)
+            objects = self.objects
+        self.n, self.objects = n, objects
+        self.last_date = last_date if last_date.__class__ is str else None
+        self.normal += fast - anomaly
+        self.anomaly += anomaly
+        if objs:
+            self.content = True
+
+    # ------------------------------------------------------------ line by line
+
+    def _lines(self, lines: Iterable[bytes]) -> Iterator[Diagnostic]:
+        """Physical lines one at a time (blank, invalid, multi-line objects)."""
+        for body in lines:
+            self.n += 1
+            if isinstance(body, LongLine):
+                yield from self._long(body, self.n)
+                continue
+            yield from self._line(body.removesuffix(b"\r"), self.n)
+
+    def _long(self, body: LongLine, n: int) -> Iterator[Diagnostic]:
+        yield from self._drain()
+        self.content = True
+        yield R.INVALID_JSON.diag(
+            self.path, n,
+            f"line is {body.size:,} bytes long and was not read; a manifest line holds one "
+            "image's JSON object (Ground Truth allows at most 100,000 characters)",
+        )
+
+    def _line(self, body: bytes, n: int) -> Iterator[Diagnostic]:
+        if self.acc is not None:
+            yield from self._join(body, n)
+            return
+        try:
+            obj = orjson.loads(body)
+        except JSONDecodeError as exc:
+            yield from self._bad_line(body, n, exc)
+            return
+        self.content = True
+        yield from self._object(obj, n, n, body)
+
+    def _bad_line(self, body: bytes, n: int, exc: JSONDecodeError) -> Iterator[Diagnostic]:
+        if not body.strip():
+            yield R.BLANK.diag(self.path, n, "blank line; delete it",
+                               fix=Fix((Edit(n, n, None),)))
+            return
+        self.content = True
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = self.decoder.decode(body, n)  # remembered for one LFV001 at the end
+            body = text.encode("utf-8")
+            try:
+                obj = orjson.loads(body)
+            except JSONDecodeError as again:
+                exc = again
+            else:
+                yield from self._object(obj, n, n, body)
+                return
+        if body.lstrip().startswith(b"{"):
+            self.acc, self.acc_start, self.acc_size = [body], n, len(body)
+            self.acc_error = _describe(exc)
+            self.acc_column = exc.colno if exc.lineno == 1 else 1
+            return
+        yield R.INVALID_JSON.diag(self.path, n, _invalid_message(_describe(exc)),
+                                  column=exc.colno if exc.lineno == 1 else 1)
+
+    def _join(self, body: bytes, n: int) -> Iterator[Diagnostic]:
+        """One more line of an object that started on ``acc_start``."""
+        assert self.acc is not None
+        stripped = body.strip()
+        if stripped.startswith(b"{") and stripped.endswith(b"}") and _is_object(body):
+            yield from self._abandon()  # the open object never closed: this line is new
+            yield from self._line(body, n)
+            return
+        self.acc.append(body)
+        self.acc_size += len(body)
+        if stripped.endswith(b"}"):
+            try:
+                obj = orjson.loads(b"\n".join(self.acc))
+            except JSONDecodeError:
+                pass
+            else:
+                if isinstance(obj, dict):
+                    yield from self._multiline(obj, self.acc_start, n)
+                    return
+        if len(self.acc) >= MAX_OBJECT_LINES or self.acc_size >= MAX_OBJECT_BYTES:
+            yield from self._abandon()
+
+    def _multiline(self, obj: dict[str, Any], start: int, end: int) -> Iterator[Diagnostic]:
+        assert self.acc is not None
+        joined = b"\n".join(self.acc)
+        self.acc = None
+        yield R.MULTILINE.diag(
+            self.path, start,
+            f"JSON object spans lines {start}-{end}; a manifest needs one object per line: "
+            "join it onto one line",
+            fix=Fix((Edit(start, end, dumps(obj, self.style or AWS_STYLE)),)),
+        )
+        yield from self._object(obj, start, end, joined)
+
+    def _abandon(self) -> Iterator[Diagnostic]:
+        """The joined lines never made an object: report the first, re-read the others."""
+        assert self.acc is not None
+        rest, start, error = self.acc[1:], self.acc_start, self.acc_error
+        self.acc = None
+        yield R.INVALID_JSON.diag(self.path, start, _invalid_message(error),
+                                  column=self.acc_column)
+        for i, body in enumerate(rest, start + 1):
+            yield from self._line(body, i)
+
+    def _drain(self) -> Iterator[Diagnostic]:
+        while self.acc is not None:
+            yield from self._abandon()
+
+    # ------------------------------------------------------------------ objects
+
+    def _object(self, obj: Any, start: int, end: int, body: bytes) -> Iterator[Diagnostic]:
+        """The detailed checks of one parsed value, and its file-level bookkeeping."""
+        if not isinstance(obj, dict):
+            yield R.INVALID_JSON.diag(
+                self.path, start,
+                _invalid_message(f"the line is {_json_kind(obj)}, not an object"))
+            return
+        self.objects += 1
+        if self.limit and self.objects == self.limit + 1:
+            self.over_line = start
+        if start == end and self.style is None:
+            self.style = detect_style(body)
+        diags, info = self.checker.check(obj, body, start, end)
+        yield from diags
+        self._learn(info, start)
+        if not diags and info.keys is not None:
+            self._template(obj[info.keys[1]])
+        self.masks += len(info.masks)
+        if info.label == "anomaly":
+            self.anomaly += 1
+        elif info.label == "normal":
+            self.normal += 1
+        sr = info.source_ref
+        if sr is None:
+            return
+        first = self.seen.setdefault(sr, start)
+        if first != start:
+            yield self._repeat(sr, first, start, end)
+            return
+        yield from self._extras(sr, info.label, info, start, end)
+
+    def _repeat(self, sr: str, first: int, start: int, end: int) -> Diagnostic:
+        fix = self.sync.duplicate_fix(start, end) if self.sync is not None else None
+        return R.DUPLICATE.diag(
+            self.path, start,
+            f"source-ref {sr!r} is already on line {first}; every image must be listed "
+            "once: delete one of the lines", fix=fix,
+        )
+
+    def _template(self, meta: dict[str, Any]) -> None:
+        """Learn the fast path's metadata templates from a clean line's metadata."""
+        base = {k: v for k, v in meta.items() if k not in ("creation-date", "confidence")}
+        self.templates = ({**base, "class-name": "anomaly"}, {**base, "class-name": "normal"})
+
+    def _learn(self, info: RecordInfo, line: int) -> None:
+        """Remember the bucket and the key names of the fast path."""
+        if info.keys is not None:
+            self.label_key, self.meta_key = info.keys
+        refs = [(info.uri, "image")] + [(m.uri, "mask") for m in info.masks]
+        for uri, what in refs:
+            if uri is None:
+                continue
+            if self.bucket is None:
+                self.bucket, self.bucket_line = uri.bucket, line
+                self.bucket_prefix = f"s3://{uri.bucket}/"
+            elif uri.bucket != self.bucket:
+                entry = self.other_buckets.setdefault(uri.bucket, [line, 0, what])
+                entry[1] += 1
+
+    def _extras(self, sr: str, cls: str | None, info: RecordInfo | None, start: int,
+                end: int) -> Iterator[Diagnostic]:
+        """Media and CSV checks for the first object of an image."""
+        if self.media is not None:
+            diags, size = self.media.image(sr, start)
+            yield from diags
+            for m in info.masks if info is not None else ():
+                yield from self.media.mask(m.ref, start, size, m.colors)
+        if self.sync is not None:
+            shown = info.class_name if info is not None else cls
+            d = self.sync.check(sr, cls, shown, start, end)
+            if d is not None:
+                yield d
+
+    # ------------------------------------------------------------- file level
+
+    def finish(self) -> Iterator[Diagnostic]:
+        yield from decode_diagnostic(self.ctx, self.decoder.problem, R.ENCODING)
+        if not self.content:
+            yield R.EMPTY.diag(self.path, 1, "manifest has no JSON objects; add one line per "
+                                             "image")
+            yield from self._sync_finish()
+            return
+        for bucket, (line, count, what) in self.other_buckets.items():
+            yield R.BUCKETS.diag(
+                self.path, line,
+                f"{what} in bucket {bucket!r} ({count} reference{'s' if count != 1 else ''} "
+                f"from here on) but the first image (line {self.bucket_line}) is in "
+                f"{self.bucket!r}: a dataset's images and masks must all be in one bucket",
+            )
+        if self.over_line:
+            yield R.TOO_MANY.diag(
+                self.path, self.over_line,
+                f"{self.objects:,} images; a {self.role} dataset holds at most "
+                f"{self.limit:,} (this line is number {self.limit + 1:,}): split the dataset",
+            )
+        yield from self._minimums()
+        if self.media is not None:
+            yield from self.media.finish()
+            if note := self.media.note():
+                self.ctx.note(note)
+        elif self.media_off:
+            refs = len(self.seen) + self.masks
+            self.ctx.note(f"{refs} media reference{'s' if refs != 1 else ''} not checked: "
+                          f"{self.media_off}")
+        yield from self._sync_finish()
+
+    def _sync_finish(self) -> Iterator[Diagnostic]:
+        if self.sync is not None:
+            yield from self.sync.finish(self.n, _newline(self.ctx))
+
+    def _minimums(self) -> Iterator[Diagnostic]:
+        if not self.role and self.ctx.options.get("project") != "single":
+            return
+        project = project_of(self.ctx, self.role)
+        want = MINIMUMS.get((project, self.role or "train"))
+        if want is None:
+            return
+        need_normal, need_anomaly = want
+        short = []
+        if self.normal < need_normal:
+            short.append(f"{self.normal} normal (needs {need_normal})")
+        if self.anomaly < need_anomaly:
+            short.append(f"{self.anomaly} anomaly (needs {need_anomaly})")
+        if short:
+            yield R.TOO_FEW.diag(
+                self.path, 1,
+                f"{' and '.join(short)} labeled images for the {self.role or 'train'} dataset "
+                f"of a {project}-dataset project; training will fail: add images "
+                "(set role/project under [tool.manifest-lint.lfv] if this is wrong)",
+            )
+
+
+def _newline(ctx: CheckContext) -> str:
+    """The terminator of the file's first line (``\n`` when it has none)."""
+    with ctx.open() as f:
+        first = f.readline(1 << 20)
+    if first.endswith(b"\r\n"):
+        return "\r\n"
+    if b"\r" in first:
+        return "\r"
+    return "\n"
+
+
+def _is_object(body: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(body), dict)
+    except JSONDecodeError:
+        return False
+
+
+def _describe(exc: JSONDecodeError) -> str:
+    msg = exc.msg
+    if exc.lineno == 1:
+        msg += f" at column {exc.colno}"
+    return msg
+
+
+def _invalid_message(detail: str) -> str:
+    return (f"line is not a JSON object: {detail}; each line must be one complete JSON "
+            "object")
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a JSON array"
+    if isinstance(value, str):
+        return "a JSON string"
+    if isinstance(value, bool) or value is None:
+        return f"JSON {orjson.dumps(value).decode()}"
+    return "a JSON number"

@@ -1,0 +1,144 @@
+"""A CSV label file read as the source of a manifest (for ``create lfv`` and manifest sync).
+
+The CSV is checked with the CSV rules (all of them, whatever ``select``/``ignore`` say, since
+an ignored error would still produce a manifest the service rejects); error diagnostics
+become problems with the AWS script's codes where it has one (``INVALID_CLASSIFICATION``,
+``DUPLICATE``) and the rule name in upper case otherwise (``INVALID_S3_URI``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from manifest_lint.config import Config
+from manifest_lint.diagnostics import Diagnostic, Severity
+from manifest_lint.engine import Selection, Settings, lint_file
+from manifest_lint.kinds.lfv.serialize import CLASSES
+from manifest_lint.s3 import join_prefix
+
+_AWS_CODES = {"CSV203": "INVALID_CLASSIFICATION", "CSV301": "DUPLICATE", "CSV302": "DUPLICATE"}
+# Warnings in a CSV that are errors for a manifest: a bare name would become a relative
+# source-ref, which the service rejects.
+_BLOCKING_WARNINGS = frozenset({"CSV206"})
+
+
+@dataclass(frozen=True, slots=True)
+class CsvEntry:
+    """A usable CSV row: its physical line, image URI and lowercase class."""
+
+    line: int
+    uri: str
+    cls: str
+
+
+@dataclass(frozen=True, slots=True)
+class CsvProblem:
+    """A row the manifest cannot be made from (one per problem; a row can have several)."""
+
+    line: int
+    image: str
+    cls: str
+    code: str  # INVALID_CLASSIFICATION, DUPLICATE or a rule name in upper case
+    message: str
+
+
+@dataclass
+class CsvSource:
+    """What a CSV label file yields: entries in file order, problems, warnings, and the rows
+    without errors (for ``<stem>_deduplicated.csv``)."""
+
+    path: Path
+    prefix: str
+    entries: list[CsvEntry] = field(default_factory=list)
+    problems: list[CsvProblem] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    clean_rows: list[list[str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def source_config(config: Config, s3_path: str | None) -> Config:
+    """``config`` with every CSV rule selected, LfV's two classes, and ``s3_path`` (when
+    given) as the CSV prefix."""
+    csv_opts = dict(config.options("csv"))
+    csv_opts["classes"] = list(CLASSES)
+    if s3_path is not None:
+        csv_opts["s3-path"] = s3_path
+    return dataclasses.replace(
+        config, select=None, ignore=[], per_file_ignores={},
+        kind_options={**config.kind_options, "csv": csv_opts},
+    )
+
+
+def aws_code(d: Diagnostic) -> str:
+    """The code for the errors file: the AWS script's where it has one, else the rule name."""
+    return _AWS_CODES.get(d.code) or d.name.upper().replace("-", "_")
+
+
+def load_csv(path: Path, config: Config, *, s3_path: str | None = None,
+             media: bool = False, display: str | None = None) -> CsvSource:
+    """Check and read the CSV at ``path``. Raises ``OSError`` only if it cannot be read."""
+    from manifest_lint.kinds.csv.check import Row, rows_of
+
+    cfg = source_config(config, s3_path)
+    settings = Settings(no_media=not media)
+    shown = display or str(path)
+    diags = lint_file(path, shown, "csv", cfg, settings, Selection(cfg, settings))
+    prefix = cfg.options("csv")["s3-path"]
+    src = CsvSource(path, prefix)
+    errors: dict[int, list[Diagnostic]] = {}
+    for d in diags:
+        if d.severity is Severity.ERROR or d.code in _BLOCKING_WARNINGS:
+            errors.setdefault(d.line, []).append(d)
+        else:
+            src.warnings.append(d)
+    unreadable = [d for ds in errors.values() for d in ds if d.code == "ML001"]
+    if unreadable:
+        raise OSError(unreadable[0].message)
+    for row in rows_of(path):
+        if not isinstance(row, Row):
+            continue
+        found = errors.pop(row.start, None)
+        fields = row.fields
+        if found:
+            image = fields[0] if fields else ""
+            cls = fields[1] if len(fields) > 1 else ""
+            src.problems.extend(CsvProblem(row.start, image, cls, aws_code(d), d.message)
+                                for d in found)
+            continue
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        _add_entry(src, row.start, fields)
+    _unmatched(src, errors)
+    src.problems.sort(key=lambda p: p.line)
+    return src
+
+
+def _add_entry(src: CsvSource, line: int, fields: list[str]) -> None:
+    image = fields[0].strip()
+    cls = fields[1].strip().lower() if len(fields) > 1 else ""
+    uri = join_prefix(src.prefix, image)
+    if cls not in CLASSES:
+        src.problems.append(CsvProblem(
+            line, fields[0], fields[1] if len(fields) > 1 else "", "INVALID_CLASSIFICATION",
+            f"class {cls!r} is not normal or anomaly",
+        ))
+        return
+    if not uri.startswith("s3://"):  # the CSV rules report bad URIs; this is a backstop
+        src.problems.append(CsvProblem(
+            line, fields[0], fields[1], "INVALID_S3_URI",
+            f"image {image!r} does not make an s3://bucket/key URI",
+        ))
+        return
+    src.entries.append(CsvEntry(line, uri, cls))
+    src.clean_rows.append(list(fields))
+
+
+def _unmatched(src: CsvSource, errors: dict[int, list[Diagnostic]]) -> None:
+    """Errors not at the start of a row (encoding, empty file) become problems too."""
+    for line, found in sorted(errors.items()):
+        src.problems.extend(CsvProblem(line, "", "", aws_code(d), d.message) for d in found)
