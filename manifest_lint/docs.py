@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from manifest_lint.kinds import Option
 from manifest_lint.rules import Rule, all_rules
 
 
@@ -68,15 +69,41 @@ def _indent(text: str) -> str:
     return "\n".join("    " + ln for ln in text.splitlines())
 
 
-README_START = "<!-- rules:start -->"
-README_END = "<!-- rules:end -->"
+def options_markdown() -> str:
+    """The configuration keys: top level, then each kind's table."""
+    from manifest_lint.config import TOP_LEVEL
+    from manifest_lint.kinds import KINDS
+
+    lines = ["| table | key | type | default | meaning |", "| --- | --- | --- | --- | --- |"]
+
+    def row(table: str, key: str, opt: Option) -> str:
+        default = json.dumps(opt.default) if opt.default is not None else "all rules"
+        choices = f" One of: {', '.join(repr(c) for c in opt.choices)}." if opt.choices else ""
+        text = (opt.help + choices).replace("|", "\\|")
+        return f"| {table} | `{key}` | {opt.type} | `{default}` | {text} |"
+
+    lines += [row("`[tool.manifest-lint]`", k, o) for k, o in TOP_LEVEL.items()]
+    for name, spec in KINDS.items():
+        lines += [row(f"`[tool.manifest-lint.{name}]`", k, o) for k, o in spec.options.items()]
+    return "\n".join(lines) + "\n"
+
+
+GENERATED = {
+    "rules": rules_markdown,
+    "options": options_markdown,
+}
 
 
 def readme_with_rules(text: str) -> str:
-    """``text`` (README.md) with the rule table between the markers regenerated."""
-    head, _, rest = text.partition(README_START)
-    _, _, tail = rest.partition(README_END)
-    return f"{head}{README_START}\n{rules_markdown()}{README_END}{tail}"
+    """``text`` (README.md) with every generated table between its markers regenerated."""
+    for name, make in GENERATED.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        head, found, rest = text.partition(start)
+        if not found:
+            continue
+        _, _, tail = rest.partition(end)
+        text = f"{head}{start}\n{make()}{end}{tail}"
+    return text
 
 
 if __name__ == "__main__":  # python -m manifest_lint.docs README.md

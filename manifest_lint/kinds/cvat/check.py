@@ -660,7 +660,7 @@ class _Checker:
         if "checksum" not in obj:
             if point_cloud:
                 return []
-            hint = ("" if self.media_on
+            hint = (" (`manifest-lint fix` computes it from the media)" if self.media_on
                     else " (`manifest-lint fix` computes it when the media are reachable)")
             return [R.MISSING_CHECKSUM.diag(self.path, n, "record has no checksum: CVAT cannot "
                                             f"verify the data without it{hint}")]
