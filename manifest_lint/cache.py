@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from manifest_lint import __version__
+from manifest_lint.atomic import write_atomically
 
 CACHE_DIR_NAME = ".manifest_lint_cache"
 ENV_DIR = "MANIFEST_LINT_CACHE_DIR"
@@ -79,24 +79,11 @@ class MediaCache:
             self._file.parent.mkdir(parents=True, exist_ok=True)
             tag = self._root / "CACHEDIR.TAG"
             if not tag.exists():
-                _atomic_write(tag, TAG.encode())
+                write_atomically(tag, TAG.encode())
             gitignore = self._root / ".gitignore"
             if not gitignore.exists():
-                _atomic_write(gitignore, b"# Created by manifest-lint.\n*\n")
-            _atomic_write(self._file, json.dumps(self._entries).encode())
+                write_atomically(gitignore, b"# Created by manifest-lint.\n*\n")
+            write_atomically(self._file, json.dumps(self._entries).encode())
             self._dirty = False
         except OSError:
             pass
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

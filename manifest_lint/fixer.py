@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from manifest_lint.atomic import fsync_dir, new_temp
 from manifest_lint.diagnostics import Edit, Fix
 from manifest_lint.textio import UTF8_BOM, iter_raw_lines
 
@@ -81,10 +81,9 @@ def apply_plan(src: Path, p: Plan, dest_dir: Path) -> Path | None:
     Returns the temp file, or None when the bytes would not change. The temp file is
     flushed and fsynced; on any error it is removed and the error re-raised.
     """
-    fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{src.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
+    tmp, out = new_temp(dest_dir / src.name)
     try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
+        with out, open(src, "rb") as f:
             changed = _stream(f, out, p)
             out.flush()
             os.fsync(out.fileno())
@@ -179,16 +178,7 @@ def replace_atomically(tmp: Path, target: Path, before: os.stat_result) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    try:
-        dfd = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
+    fsync_dir(target.parent)
 
 
 def unified_diff(old: Path, new: Path, display: str) -> str:

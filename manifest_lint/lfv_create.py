@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from manifest_lint import atomic
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv.csvsource import CsvProblem, load_csv
@@ -132,20 +131,4 @@ def _csv_text(rows: Iterable[list[str]]) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` through a temp file in the same folder."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    atomic.write_atomically(path, text.encode("utf-8"))

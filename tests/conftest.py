@@ -47,6 +47,16 @@ def cli():  # type: ignore[no-untyped-def]
     return run_cli
 
 
+def write_file(folder: Path, data: str | bytes, name: str) -> Path:
+    """Write ``data`` (text as UTF-8 with its newlines kept, or bytes) to ``folder/name``."""
+    p = folder / name
+    if isinstance(data, str):
+        p.write_text(data, encoding="utf-8", newline="")
+    else:
+        p.write_bytes(data)
+    return p
+
+
 def lint_file_codes(path: Path, *, kind: str | None = None, config: Path | None = None,
                     **settings: object) -> list[tuple[str, int]]:
     """(code, line) of every diagnostic for ``path``, via the engine."""

@@ -6,18 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import lint_diagnostics, lint_file_codes
+from tests.conftest import lint_diagnostics, lint_file_codes, write_file
 
 GOOD = "s3://bucket/train/a.jpg,normal\ns3://bucket/train/b.png,anomaly\n"
 
 
 def write(tmp_path: Path, data: str | bytes, name: str = "train.csv") -> Path:
-    p = tmp_path / name
-    if isinstance(data, str):
-        p.write_text(data, encoding="utf-8", newline="")
-    else:
-        p.write_bytes(data)
-    return p
+    return write_file(tmp_path, data, name)
 
 
 def codes(tmp_path: Path, data: str | bytes, **kw: object) -> list[tuple[str, int]]:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from manifest_lint.kinds.cvat import check as check_module
-from tests.conftest import FIXTURES, lint_diagnostics, lint_file_codes
+from tests.conftest import FIXTURES, lint_diagnostics, lint_file_codes, write_file
 
 GOLDEN = FIXTURES / "cvat" / "golden"
 SUM = "0123456789abcdef0123456789abcdef"
@@ -55,12 +55,7 @@ GOOD_VIDEO = video(key(0, 0), key(10, 5120), key(20, 10240))
 
 
 def write(tmp_path: Path, data: str | bytes, name: str = "manifest.jsonl") -> Path:
-    p = tmp_path / name
-    if isinstance(data, str):
-        p.write_text(data, encoding="utf-8", newline="")
-    else:
-        p.write_bytes(data)
-    return p
+    return write_file(tmp_path, data, name)
 
 
 def codes(tmp_path: Path, data: str | bytes, **kw: object) -> list[tuple[str, int]]:

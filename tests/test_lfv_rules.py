@@ -15,7 +15,7 @@ from manifest_lint.discovery import Target
 from manifest_lint.engine import Selection, Settings
 from manifest_lint.kinds.lfv import check as lfv_check
 from manifest_lint.runner import fix_target
-from tests.conftest import lint_diagnostics
+from tests.conftest import lint_diagnostics, write_file
 
 CLS = "groundtruth/image-classification"
 SEG = "groundtruth/semantic-segmentation"
@@ -62,12 +62,7 @@ def dumps(*objs: Any) -> str:
 
 
 def write(tmp_path: Path, data: str | bytes, name: str = "data.manifest") -> Path:
-    p = tmp_path / name
-    if isinstance(data, str):
-        p.write_text(data, encoding="utf-8", newline="")
-    else:
-        p.write_bytes(data)
-    return p
+    return write_file(tmp_path, data, name)
 
 
 def codes(tmp_path: Path, data: str | bytes, name: str = "data.manifest",

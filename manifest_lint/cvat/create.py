@@ -41,13 +41,13 @@ path component below the root (CVAT drops any path containing the text ``related
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from manifest_lint.atomic import atomic_writer
 from manifest_lint.cvat.serialize import (
     MANIFEST_FILE_NAME,
     dumps_line,
@@ -336,48 +336,11 @@ def _write_atomically(
     ``before_commit`` may raise to abandon the file. Returns the number of lines written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp, fd = _create_temp(path)
     count = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for line in lines:
-                out.write(line.encode("utf-8") + b"\n")
-                count += 1
-            out.flush()
-            if before_commit is not None:
-                before_commit()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
+    with atomic_writer(path) as out:
+        for line in lines:
+            out.write(line.encode("utf-8") + b"\n")
+            count += 1
+        if before_commit is not None:
+            before_commit()
     return count
-
-
-def _create_temp(path: Path) -> tuple[Path, int]:
-    """A new file next to ``path``, created with the usual permissions (0o666 minus umask)."""
-    while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
