@@ -391,3 +391,24 @@ def test_a_broken_pool_falls_back_to_inspecting_in_process(tmp_path: Path) -> No
     got = list(media._collect())
     assert [(d.code, d.line) for d in got] == [("CVAT403", n)]
     assert media.workers == 1 and media.pool is None
+
+
+def test_deep_results_are_cached_by_path_size_and_mtime(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = image_dataset(tmp_path)
+    cache = tmp_path / "cache"
+    assert lint_file_codes(manifest, kind="cvat", deep=True, cache_dir=cache, jobs=1) == []
+    assert (cache / "CACHEDIR.TAG").exists()
+
+    def no_decoding(*args: object, **kw: object) -> None:
+        raise AssertionError("decoded although the cache holds the result")
+
+    monkeypatch.setattr("manifest_lint.media.images.probe_image", no_decoding)
+    assert lint_file_codes(manifest, kind="cvat", deep=True, cache_dir=cache, jobs=1) == []
+    # A changed file is decoded again (and here the patched decoder fails).
+    os.utime(manifest.parent / "a.jpg", ns=(1, 1))
+    got = lint_file_codes(manifest, kind="cvat", deep=True, cache_dir=cache, jobs=1)
+    assert [c for c, _ in got] == ["CVAT409"]
+    # Without a cache folder nothing is cached.
+    assert [c for c, _ in lint_file_codes(manifest, kind="cvat", deep=True, jobs=1)] == [
+        "CVAT409", "CVAT409", "CVAT409"]

@@ -230,7 +230,8 @@ class _Checker:
         if self.kind == "images" and self.media_on:
             self.images = ImageMedia(self.path, self.root, deep=self.deep,
                                      jobs=self.ctx.settings.jobs,
-                                     enabled=self.ctx.enabled_codes)
+                                     enabled=self.ctx.enabled_codes,
+                                     cache=self.ctx.settings.media_cache(self.ctx.path, "cvat"))
         if self.kind == "video" and self.video is None:
             self.video = VideoHeader(None, 0, regenerable=False)
         if self.kind == "images" and not self.images and not self.order and lines.lf_only:

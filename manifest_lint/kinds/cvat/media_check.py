@@ -14,14 +14,18 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from manifest_lint.cvat.serialize import dumps_line, image_record, video_properties, video_record
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int
 from manifest_lint.media import MediaError
+
+if TYPE_CHECKING:
+    from manifest_lint.cache import MediaCache
 
 PARALLEL_MIN = 32  # below this many images a pool costs more than it saves
 BATCH = 8  # images per pool task
@@ -37,6 +41,8 @@ VIDEO_REGEN = frozenset({"CVAT006", "CVAT104", "CVAT204", "CVAT205", "CVAT301", 
                          "CVAT303", "CVAT304", "CVAT406", "CVAT407", "CVAT408", "CVAT501",
                          "CVAT502", "CVAT503"})
 # Structure problems that only a scan of the video can repair (so they trigger one).
+_CACHE_DEEP = "cvat-probe-md5"  # cache entries: [width, height, orientation, checksum]
+_CACHE_SIZE = "cvat-probe"
 _NEEDS_VIDEO_SCAN = frozenset({"CVAT104", "CVAT301", "CVAT302", "CVAT303", "CVAT304"})
 
 
@@ -75,6 +81,7 @@ class ImageTask:
     point_cloud: bool
     related: tuple[str, ...]  # the clean related-image paths the record lists
     checksum: bool  # decode and hash the pixels
+    probed: tuple[int, int, int, str | None] | None = None  # cached (w, h, orientation, md5)
 
 
 @dataclass(slots=True)
@@ -115,9 +122,12 @@ def inspect_image(root: str, real_root: str, task: ImageTask) -> ImageFacts:
             check_regular_file(path)
             facts.related_on_disk = tuple(related_images_3d([path], root)[path])
         else:
-            info = probe_image(path, checksum=task.checksum)
-            facts.width, facts.height = info.width, info.height
-            facts.orientation, facts.checksum = info.orientation, info.checksum
+            if task.probed is not None:
+                facts.width, facts.height, facts.orientation, facts.checksum = task.probed
+            else:
+                info = probe_image(path, checksum=task.checksum)
+                facts.width, facts.height = info.width, info.height
+                facts.orientation, facts.checksum = info.orientation, info.checksum
             facts.related_on_disk = tuple(related_images_2d([path], root)[path])
     except MediaError as exc:
         return ImageFacts("unreadable", exc.message)
@@ -144,14 +154,16 @@ class ImageItem:
     diags: list[Diagnostic]  # structure diagnostics of the line, held for fixes
     task: ImageTask
     name_extension_problem: str | None = None  # CVAT207, reported only if the file is missing
+    stat: os.stat_result | None = None  # of the image when it was looked up in the cache
 
 
 class ImageMedia:
     """Checks image records against their files, in manifest order."""
 
     def __init__(self, display: str, root: str, *, deep: bool, jobs: int | None,
-                 enabled: frozenset[str]) -> None:
+                 enabled: frozenset[str], cache: MediaCache | None = None) -> None:
         self.display = display
+        self.cache = cache
         self.root = os.path.abspath(root)
         self.real_root = os.path.realpath(self.root)
         self.deep = deep
@@ -169,7 +181,7 @@ class ImageMedia:
         """Queue a record; yields diagnostics of records whose results are in."""
         self.listed.add(item.task.full_name)
         self.listed.update(item.task.related)
-        if self.workers <= 1:
+        if self._from_cache(item) or self.workers <= 1:
             yield from self._judge(item, inspect_image(self.root, self.real_root, item.task))
             return
         if self.pool is None:
@@ -182,6 +194,31 @@ class ImageMedia:
             self.waiting = []
             return
         yield from self._batch(item)
+
+    # -- the cache of probe results (sizes, and checksums from --deep)
+
+    def _from_cache(self, item: ImageItem) -> bool:
+        """Fill ``item.task.probed`` from the cache; True on a hit (no decoding needed)."""
+        if self.cache is None or not self.cache.enabled or item.task.point_cloud:
+            return False
+        try:
+            item.stat = os.stat(media_path(self.root, item.task.full_name))
+        except OSError:
+            return False
+        for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
+            hit = self.cache.get(Path(self.root, item.task.full_name), item.stat, what)
+            if isinstance(hit, list) and len(hit) == 4:
+                item.task = replace(item.task, probed=(hit[0], hit[1], hit[2], hit[3]))
+                return True
+        return False
+
+    def _remember(self, item: ImageItem, facts: ImageFacts) -> None:
+        if (self.cache is None or item.stat is None or item.task.probed is not None
+                or facts.status != "ok" or item.task.point_cloud):
+            return
+        what = _CACHE_DEEP if item.task.checksum else _CACHE_SIZE
+        self.cache.put(Path(self.root, item.task.full_name), item.stat, what,
+                       [facts.width, facts.height, facts.orientation, facts.checksum])
 
     def _batch(self, item: ImageItem) -> Iterator[Diagnostic]:
         self.batch.append(item)
@@ -229,6 +266,8 @@ class ImageMedia:
                     yield from self._collect()
         finally:
             self.close()
+            if self.cache is not None:
+                self.cache.save()
         if R.UNLISTED_MEDIA.code in self.enabled:
             yield from self._unlisted()
 
@@ -240,6 +279,7 @@ class ImageMedia:
     # -- judging
 
     def _judge(self, item: ImageItem, facts: ImageFacts) -> Iterator[Diagnostic]:
+        self._remember(item, facts)
         n, name = item.line, item.task.full_name
         if facts.status == "missing":
             yield R.MISSING_MEDIA.diag(
