@@ -424,3 +424,8 @@ def test_fast_paths_match_the_field_checks(tmp_path: Path, names: list[tuple[str
         for k, v in saved.items():
             setattr(check_module, k, v)
     assert fast == slow
+
+
+def test_absurdly_deep_nesting_is_invalid_json_not_a_crash(tmp_path: Path) -> None:
+    data = '{"version":"1.1"}\n{"type":"images"}\n' + "[" * 10000 + "\n"
+    assert codes(tmp_path, data) == [("CVAT003", 3)]

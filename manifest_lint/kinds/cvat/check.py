@@ -318,7 +318,7 @@ class _Checker:
             except UnicodeDecodeError:
                 self.decoder.decode(body, n)
                 return None
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 yield R.INVALID_JSON.diag(
                     self.path, n, f"line is not valid JSON ({_json_error(exc)}); every line "
                     "must be one JSON object",
@@ -750,7 +750,7 @@ def _loads(body: bytes) -> object:
     except orjson.JSONDecodeError:
         try:
             return json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 
