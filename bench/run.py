@@ -86,15 +86,15 @@ def run(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None =
     return elapsed, usage.ru_maxrss, code
 
 
-def measure(pairs: dict[str, Callable[[], list[str]]], repeat: int,
+def measure(commands: dict[str, list[str]], repeat: int,
             setup: Callable[[str], None] | None = None) -> dict[str, Sample]:
     """Run each named command ``repeat`` times, interleaved."""
-    out = {name: Sample() for name in pairs}
+    out = {name: Sample() for name in commands}
     for _ in range(repeat):
-        for name, make in pairs.items():
+        for name, cmd in commands.items():
             if setup:
                 setup(name)
-            secs, peak, _ = run(make())
+            secs, peak, _ = run(cmd)
             out[name].seconds.append(secs)
             out[name].peak_kb.append(peak)
     return out
@@ -228,33 +228,22 @@ def main() -> None:
     def want(case: int) -> bool:
         return not only or case in only
 
-    if want(1):
-        csv_path = make_csv(n)
+    parse_cases = (
+        (1, f"CSV, {n:,} rows", make_csv, [LIMIT_CSV]),
+        (2, f"LfV manifest, {n:,} lines", make_lfv, [LIMIT_JSONL, "source-ref"]),
+        (3, f"CVAT manifest, {n:,} records", make_cvat, [LIMIT_JSONL, "name"]),
+    )
+    for case, label, make, limit_args in parse_cases:
+        if not want(case):
+            continue
+        path = str(make(n))
         s = measure({
-            "ours": lambda: [*CLI, "lint", "-f", "json", "--no-media", "--no-cache",
-                             str(csv_path)],
-            "limit": lambda: [PY, "-c", LIMIT_CSV, str(csv_path)],
+            "ours": [*CLI, "lint", "-f", "json", "--no-media", "--no-cache", path],
+            "limit": [PY, "-c", limit_args[0], path, *limit_args[1:]],
         }, rep)
-        rows.append(ratio_row(f"1. CSV, {n:,} rows", s["ours"], s["limit"], 1.5))
-        mem.append(ratio_row("6. peak memory, case 1", s["ours"], s["limit"], 1.5, "mem"))
-    if want(2):
-        lfv_path = make_lfv(n)
-        s = measure({
-            "ours": lambda: [*CLI, "lint", "-f", "json", "--no-media", "--no-cache",
-                             str(lfv_path)],
-            "limit": lambda: [PY, "-c", LIMIT_JSONL, str(lfv_path), "source-ref"],
-        }, rep)
-        rows.append(ratio_row(f"2. LfV manifest, {n:,} lines", s["ours"], s["limit"], 1.5))
-        mem.append(ratio_row("6. peak memory, case 2", s["ours"], s["limit"], 1.5, "mem"))
-    if want(3):
-        cvat_path = make_cvat(n)
-        s = measure({
-            "ours": lambda: [*CLI, "lint", "-f", "json", "--no-media", "--no-cache",
-                             str(cvat_path)],
-            "limit": lambda: [PY, "-c", LIMIT_JSONL, str(cvat_path), "name"],
-        }, rep)
-        rows.append(ratio_row(f"3. CVAT manifest, {n:,} records", s["ours"], s["limit"], 1.5))
-        mem.append(ratio_row("6. peak memory, case 3", s["ours"], s["limit"], 1.5, "mem"))
+        rows.append(ratio_row(f"{case}. {label}", s["ours"], s["limit"], 1.5))
+        mem.append(ratio_row(f"6. peak memory, case {case}", s["ours"], s["limit"], 1.5,
+                             "mem"))
     if want(4):
         rows.extend(media_cases(make_images(k), k, max(1, rep // 2)))
     if want(5):
@@ -262,8 +251,8 @@ def main() -> None:
         tiny.parent.mkdir(parents=True, exist_ok=True)
         tiny.write_text("s3://b-1/a.jpg,normal\ns3://b-1/b.jpg,anomaly\ns3://b-1/c.jpg,normal\n")
         s = measure({
-            "ours": lambda: [*CLI, "lint", "--no-cache", str(tiny)],
-            "limit": lambda: [PY, "-c", "pass"],
+            "ours": [*CLI, "lint", "--no-cache", str(tiny)],
+            "limit": [PY, "-c", "pass"],
         }, max(rep, 10))
         over = (s["ours"].median - s["limit"].median) * 1000
         rows.append(Row("5. start-up: lint a 3-line CSV", f"{s['ours'].median * 1000:.0f} ms",
@@ -289,12 +278,12 @@ def media_cases(folder: Path, k: int, rep: int) -> list[Row]:
     out_dir.mkdir(parents=True)
     run([*CLI, "create", "cvat", "--output-dir", str(folder), str(folder)])
     s = measure({
-        "create": lambda: [*CLI, "create", "cvat", "--output-dir", str(out_dir), str(folder)],
-        "deep_cold": lambda: [*CLI, "lint", "--deep", "-f", "json", "--cache-dir", str(cache),
+        "create": [*CLI, "create", "cvat", "--output-dir", str(out_dir), str(folder)],
+        "deep_cold": [*CLI, "lint", "--deep", "-f", "json", "--cache-dir", str(cache),
                               str(manifest)],
-        "deep_warm": lambda: [*CLI, "lint", "--deep", "-f", "json", "--cache-dir", str(cache),
+        "deep_warm": [*CLI, "lint", "--deep", "-f", "json", "--cache-dir", str(cache),
                               str(manifest)],
-        "limit": lambda: [PY, "-c", LIMIT_IMAGES, str(folder)],
+        "limit": [PY, "-c", LIMIT_IMAGES, str(folder)],
     }, rep, setup=clean)
     lim = s["limit"].median
     rows = []
