@@ -60,8 +60,12 @@ def explain_text(r: Rule) -> str:
         "Good",
         _indent(r.good),
     ]
-    if r.fix_note:
-        parts += ["", "Notes", r.fix_note]
+    notes = [r.fix_note] if r.fix_note else []
+    if r.blocks_fixes:
+        notes.append("While this problem is in a file, `fix` applies only BOM and line-ending "
+                     "fixes to it: other fixes were computed from a partial reading.")
+    if notes:
+        parts += ["", "Notes", *notes]
     return "\n".join(parts) + "\n"
 
 

@@ -137,27 +137,37 @@ def lint_file(
         )]
     if notes is not None:
         notes.extend(ctx.notes)
-    diags = _drop_blocked_fixes(diags)
+    blocker = _drop_blocked_fixes(diags)
+    if blocker is not None and notes is not None:
+        notes.append(
+            f"line fixes withheld: the file could not be read fully ({blocker.code} "
+            f"{blocker.name}); fix that first (only BOM and line-ending fixes apply)"
+        )
     diags.sort(key=Diagnostic.sort_key)
     return diags
 
 
-def _drop_blocked_fixes(diags: list[Diagnostic]) -> list[Diagnostic]:
-    """A file that could not be read fully gets only encoding/BOM/line-ending fixes."""
+def _drop_blocked_fixes(diags: list[Diagnostic]) -> Rule | None:
+    """A file that could not be read fully (undecodable bytes, a line that is not valid
+    CSV or JSON) gets only BOM and line-ending fixes: line edits are dropped, since they
+    were computed from a partial reading. Returns the rule that blocked them, if any
+    fix was dropped."""
     from manifest_lint.rules import find_rule
 
-    blocked = any(
-        (r := find_rule(d.code)) is not None and r.blocks_fixes for d in diags
+    blocker = next(
+        (r for d in diags if (r := find_rule(d.code)) is not None and r.blocks_fixes), None
     )
-    if not blocked:
-        return diags
+    if blocker is None:
+        return None
+    dropped = False
     for d in diags:
         if d.fix is not None and d.fix.edits:
+            dropped = True
             d.fix = None if not (d.fix.strip_bom or d.fix.newline) else Fix(
                 strip_bom=d.fix.strip_bom, newline=d.fix.newline,
                 final_newline=d.fix.final_newline,
             )
-    return diags
+    return blocker if dropped else None
 
 
 @dataclass

@@ -186,3 +186,21 @@ def test_apply_plan_returns_none_when_nothing_changes(tmp_path: Path) -> None:
     src.write_bytes(b"a\nb\n")
     assert apply_plan(src, plan([Fix((Edit(1, 1, "a"),))]), tmp_path) is None
     assert [x.name for x in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_fix_withholds_line_edits_in_a_file_it_could_not_read_fully(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    data = 's3://bucket/a.jpg,Normal\n\n"s3://bucket/b.jpg,normal\ns3://bucket/c.jpg,anomaly\n'
+    p.write_text(data, newline="")
+    r = run_cli("fix", p, "-f", "concise")
+    assert p.read_text() == data
+    assert r.code == 1
+    assert "line fixes withheld: the file could not be read fully (CSV003" in r.stderr
+    assert "[*]" not in r.stdout
+
+
+def test_bom_is_still_fixed_in_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_bytes(b"\xef\xbb\xbfs3://bucket/a.jpg,Normal\ns3://bucket/\xff.jpg,normal\n")
+    run_cli("fix", p)
+    assert p.read_bytes() == b"s3://bucket/a.jpg,Normal\ns3://bucket/\xff.jpg,normal\n"

@@ -36,6 +36,7 @@ reported at the line where it starts and is not changed by `fix`.
 """,
     bad='"s3://bucket/img1.jpg,normal\ns3://bucket/img2.jpg,anomaly',
     good='"s3://bucket/img1.jpg",normal\ns3://bucket/img2.jpg,anomaly',
+    blocks_fixes=True,
 )
 EMPTY_FILE = rule(
     "CSV004", "csv-empty-file", "csv", "error", False,

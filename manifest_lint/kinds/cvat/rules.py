@@ -41,6 +41,7 @@ Every line of a manifest is one JSON object. CVAT's reader fails on a line it ca
 """,
     bad='{"name":"img_1","extension":".jpg",}',
     good='{"name":"img_1","extension":".jpg"}',
+    blocks_fixes=True,
 )
 BLANK_LINE = rule(
     "CVAT004", "cvat-blank-line", "cvat", "warning", True,

@@ -77,6 +77,7 @@ missing from the dataset. The message gives the column where parsing failed.
 """,
     bad=_LINE[:-1] + "   (closing brace missing)",
     good=_LINE,
+    blocks_fixes=True,
 )
 MULTILINE = rule(
     "LFV005", "lfv-multiline-object", "lfv", "error", True,
