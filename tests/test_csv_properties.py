@@ -71,7 +71,7 @@ def records(data: bytes) -> Counter[tuple[str, ...]]:
     return Counter(tuple(r) for r in csv.reader(io.StringIO(text, newline="")))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(csv_files())
 def test_lint_and_fix_never_crash_or_lose_rows(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as d:
