@@ -35,7 +35,7 @@ def seeds(kind: str) -> list[bytes]:
 def mutate_json_value(line: bytes, rng: random.Random) -> bytes:
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return line
     if not isinstance(obj, dict) or not obj:
         return line
