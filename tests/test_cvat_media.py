@@ -253,6 +253,39 @@ def test_empty_or_fake_image(tmp_path: Path, data: bytes) -> None:
     assert codes(manifest) == [("CVAT409", line_of(manifest, "a"))]
 
 
+def _png_with_header(path: Path, width: int, height: int, *, good_crc: bool) -> None:
+    """A PNG whose IHDR claims ``width`` x ``height`` (with a right or a wrong CRC)."""
+    import struct
+    import zlib
+
+    make_png(path, size=(4, 4))
+    data = bytearray(path.read_bytes())
+    ihdr = 8 + 8  # signature, then length + type of the IHDR chunk
+    data[ihdr:ihdr + 8] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[12:ihdr + 13]))
+    data[ihdr + 13:ihdr + 17] = struct.pack(">I", crc if good_crc else crc ^ 0xFFFF)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "good_crc", "expected"),
+    [
+        (4, 4, False, "cannot be read"),  # a damaged chunk (bad CRC)
+        (60_000, 60_000, True, "decompression bomb"),  # 3.6 gigapixels: never allocated
+    ],
+)
+def test_damaged_png_and_decompression_bomb_are_diagnostics(
+    tmp_path: Path, width: int, height: int, good_crc: bool, expected: str
+) -> None:
+    manifest = image_dataset(tmp_path)
+    _png_with_header(manifest.parent / "sub" / "b.png", width, height, good_crc=good_crc)
+    for deep in (False, True):
+        got = lint_diagnostics(manifest, kind="cvat", deep=deep)
+        bad = [d for d in got if d.code == "CVAT409"]
+        assert [d.line for d in bad] == [line_of(manifest, "sub/b")], got
+        assert expected.lower() in bad[0].message.lower(), bad[0].message
+
+
 def test_corrupt_video(tmp_path: Path) -> None:
     manifest = video_dataset(tmp_path)
     write_bytes(manifest.parent / "clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"junk" * 100)
