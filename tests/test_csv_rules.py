@@ -212,3 +212,10 @@ def test_select_and_ignore(tmp_path: Path) -> None:
     assert lint_file_codes(p, select=["CSV207"]) == [("CSV207", 2)]
     assert lint_file_codes(p, ignore=["header-row"]) == [("CSV207", 2)]
     assert lint_file_codes(p, ignore=["CSV1"]) == [("CSV207", 2)]
+
+
+def test_field_too_long_is_a_syntax_error_and_reading_goes_on(tmp_path: Path) -> None:
+    data = GOOD + "s3://bucket/" + "x" * 200_000 + ".jpg,normal\n" + "s3://bucket/z.jpg,bad\n"
+    diags = lint_diagnostics(write(tmp_path, data))
+    assert [(d.code, d.line) for d in diags] == [("CSV003", 3), ("CSV203", 4)]
+    assert "far too long" in diags[0].message

@@ -429,3 +429,15 @@ def test_fast_paths_match_the_field_checks(tmp_path: Path, names: list[tuple[str
 def test_absurdly_deep_nesting_is_invalid_json_not_a_crash(tmp_path: Path) -> None:
     data = '{"version":"1.1"}\n{"type":"images"}\n' + "[" * 10000 + "\n"
     assert codes(tmp_path, data) == [("CVAT003", 3)]
+
+
+def test_overlong_line_is_reported_not_read(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import manifest_lint.textio as textio
+
+    # A 1,000-byte line limit stands in for the real 4 MiB one.
+    monkeypatch.setattr(textio.iter_raw_lines, "__kwdefaults__", {"max_line": 1000})
+    data = ('{"version":"1.1"}\n{"type":"images"}\n{"name":"' + "x" * 5000 + '"}\n'
+            + rec("a") + "\n")
+    got = diags(tmp_path, data)
+    assert [(d.code, d.line) for d in got] == [("CVAT003", 3)]
+    assert "5,011 bytes long and was not read" in got[0].message

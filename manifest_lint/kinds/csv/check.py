@@ -205,6 +205,10 @@ def _check_rows(ctx: CheckContext, reader: Any, st: _State) -> Iterator[Diagnost
 
 
 def _syntax_message(msg: str) -> str:
+    if msg.startswith("field larger than field limit"):
+        return (f"row is not valid CSV: a field is longer than {csv.field_size_limit():,} "
+                "characters, far too long for an image name or class; is a quote left open "
+                "or is this a binary file?")
     hint = {
         "unexpected end of data": "a quoted field is never closed (unterminated quote)",
     }.get(msg, msg)

@@ -54,7 +54,7 @@ from manifest_lint.kinds.cvat.structure import (
     record_key,
     version_fix,
 )
-from manifest_lint.textio import LineDecoder, iter_raw_lines
+from manifest_lint.textio import LineDecoder, LongLine, iter_raw_lines
 
 if TYPE_CHECKING:
     from manifest_lint.engine import CheckContext
@@ -310,6 +310,12 @@ class _Checker:
 
     def _parse(self, n: int, body: bytes) -> Diags:
         """The line's JSON object, or None after reporting why there is none."""
+        if isinstance(body, LongLine):
+            yield R.INVALID_JSON.diag(
+                self.path, n, f"line is {body.size:,} bytes long and was not read; a manifest "
+                "line holds one small JSON object (is this a binary file?)",
+            )
+            return None
         try:
             obj = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
