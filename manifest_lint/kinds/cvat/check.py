@@ -54,6 +54,7 @@ from manifest_lint.kinds.cvat.structure import (
     record_key,
     version_fix,
 )
+from manifest_lint.progress import progress
 from manifest_lint.textio import LineDecoder, LongLine, iter_raw_lines
 
 if TYPE_CHECKING:
@@ -71,14 +72,31 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     if not readable:
         return
     checker = _Checker(ctx)
-    try:
-        with ctx.open() as f:
-            if pre.bom:
-                f.read(3)
-            yield from checker.run(f)
-        yield from checker.finish()
-    finally:
-        checker.close()
+    show = ctx.settings.progress and checker.media_on
+    with progress(_count_lines(ctx) if show else 0, "checking media",
+                  enabled=show) as advance:
+        checker.advance = advance
+        try:
+            with ctx.open() as f:
+                if pre.bom:
+                    f.read(3)
+                yield from checker.run(f)
+            yield from checker.finish()
+        finally:
+            checker.close()
+
+
+def _no_progress(n: int = 1) -> None:
+    """Progress callback that shows nothing."""
+
+
+def _count_lines(ctx: CheckContext) -> int:
+    """Physical lines of the manifest (an upper bound of its records, for progress)."""
+    count = 0
+    with ctx.open() as f:
+        while chunk := f.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
 
 
 class _Lines:
@@ -199,6 +217,7 @@ class _Checker:
         self.path = ctx.display
         settings = ctx.settings
         self.root = str(settings.media_root or ctx.path.parent)
+        self.advance: Callable[[int], None] = _no_progress
         self.media_on = not settings.no_media and any(
             c.startswith(("CVAT4", "CVAT5")) for c in ctx.enabled_codes
         )
@@ -231,7 +250,8 @@ class _Checker:
             self.images = ImageMedia(self.path, self.root, deep=self.deep,
                                      jobs=self.ctx.settings.jobs,
                                      enabled=self.ctx.enabled_codes,
-                                     cache=self.ctx.settings.media_cache(self.ctx.path, "cvat"))
+                                     cache=self.ctx.settings.media_cache(self.ctx.path, "cvat"),
+                                     progress=self.advance)
         if self.kind == "video" and self.video is None:
             self.video = VideoHeader(None, 0, regenerable=False)
         if self.kind == "images" and not self.images and not self.order and lines.lf_only:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -161,9 +161,11 @@ class ImageMedia:
     """Checks image records against their files, in manifest order."""
 
     def __init__(self, display: str, root: str, *, deep: bool, jobs: int | None,
-                 enabled: frozenset[str], cache: MediaCache | None = None) -> None:
+                 enabled: frozenset[str], cache: MediaCache | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
         self.display = display
         self.cache = cache
+        self.progress = progress
         self.root = os.path.abspath(root)
         self.real_root = os.path.realpath(self.root)
         self.deep = deep
@@ -280,6 +282,8 @@ class ImageMedia:
 
     def _judge(self, item: ImageItem, facts: ImageFacts) -> Iterator[Diagnostic]:
         self._remember(item, facts)
+        if self.progress is not None:
+            self.progress(1)
         n, name = item.line, item.task.full_name
         if facts.status == "missing":
             yield R.MISSING_MEDIA.diag(
