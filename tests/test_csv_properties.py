@@ -108,3 +108,52 @@ def _is_header(row: tuple[str, ...]) -> bool:
     from manifest_lint.kinds.csv.check import HEADER_WORDS
 
     return bool(row) and any(f.strip().lower() in HEADER_WORDS for f in row[:2])
+
+
+def _diagnostics(p: Path) -> list[tuple[str, int, str, bool]]:
+    cfg, s = load_config(None, p), Settings(no_media=True)
+    return [(d.code, d.line, d.message, d.fixable)
+            for d in lint_file(p, p.name, "csv", cfg, s, Selection(cfg, s))]
+
+
+@st.composite
+def mostly_clean_files(draw: st.DrawFn) -> bytes:
+    """Mostly clean rows over few images (so duplicates and conflicts are common), now and
+    then a row of any kind."""
+    clean = st.tuples(st.sampled_from(["s3://bucket/a.jpg", "s3://bucket/b.png",
+                                       "s3://bucket/d/e.JPEG", "s3://bucket/x//y.jpg"]),
+                      st.sampled_from(["normal", "anomaly"])).map(",".join)
+    any_row = st.tuples(IMAGES, CLASSES).map(",".join)
+    rows = draw(st.lists(st.one_of(clean, clean, clean, any_row), min_size=1, max_size=30))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    return (ending.join(rows) + (ending if draw(st.booleans()) else "")).encode()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(csv_files(), mostly_clean_files()), st.integers(8, 200))
+def test_block_pass_agrees_with_the_row_reader(data: bytes, block: int) -> None:
+    """Tiny blocks push every file through the block pass; its findings must be exactly
+    those of reading row by row."""
+    import manifest_lint.kinds.csv.check as check
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "labels.csv"
+        p.write_bytes(data)
+        saved = check.BLOCK_BYTES
+        check.BLOCK_BYTES = block
+        try:
+            by_block = _diagnostics(p)
+        finally:
+            check.BLOCK_BYTES = saved
+        real = check._block_pass
+
+        def refuse(*args: object, **kw: object):  # type: ignore[no-untyped-def]
+            raise check._NeedsRowReader
+            yield  # pragma: no cover
+
+        check._block_pass = refuse  # type: ignore[assignment]
+        try:
+            by_row = _diagnostics(p)
+        finally:
+            check._block_pass = real
+        assert by_block == by_row

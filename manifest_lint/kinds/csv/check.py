@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,16 +118,23 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     if not readable:
         return
     opts = ctx.options
+    # Problems are collected, not yielded, while a pass may still be abandoned for a more
+    # general one: the block pass for a multi-line quoted field or lone CRs, either of the
+    # fast passes for bytes that are not UTF-8.
     try:
-        # Fast pass: C-level UTF-8 decoding; problems are collected (not yielded) so the
-        # pass can be redone line by line if the file turns out not to be UTF-8.
-        found: list[Diagnostic] = []
-        with ctx.open() as f:
-            if pre.bom:
-                f.read(3)
-            text = io.TextIOWrapper(f, encoding="utf-8", errors="strict", newline="")
+        try:
             st = _State(list(opts["classes"]), opts["s3-path"])
-            found.extend(_check_rows(ctx, csv.reader(text, strict=True), st))
+            with ctx.open() as f:
+                if pre.bom:
+                    f.read(3)
+                found = list(_block_pass(ctx, f, st))  # type: ignore[arg-type]
+        except _NeedsRowReader:
+            st = _State(list(opts["classes"]), opts["s3-path"])
+            with ctx.open() as f:
+                if pre.bom:
+                    f.read(3)
+                text = io.TextIOWrapper(f, encoding="utf-8", errors="strict", newline="")
+                found = list(_check_rows(ctx, csv.reader(text, strict=True), st))
         yield from found
     except UnicodeDecodeError:
         decoder = LineDecoder()
@@ -143,6 +151,88 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         yield R.EMPTY_FILE.diag(ctx.display, 1, "label file has no rows; add `image,class` rows")
 
 
+BLOCK_BYTES = 1 << 20
+
+
+class _NeedsRowReader(Exception):
+    """The file has a quoted field spanning lines, or lone CRs: read it row by row."""
+
+
+def _block_regex(bucket_prefix: str, classes: list[str]) -> re.Pattern[str]:
+    """Every line of a block, in order: ``(image, class, "")`` for a line the per-row fast
+    path would accept (an image in the first bucket with a PNG/JPEG extension and no comma
+    or control character, a comma, an allowed class; CRLF allowed), else ``("", "", line)``.
+    """
+    cls = "|".join(re.escape(c) for c in sorted(classes, key=len, reverse=True))
+    clean = ("(" + re.escape(bucket_prefix) + r"[^,\x00-\x1f\x7f]*\.(?:png|jpe?g|PNG|JPE?G)),"
+             "(" + cls + r")\r?$")
+    return re.compile(f"^(?:{clean}|(.*))$", re.M)
+
+
+LEAD_IN_LINES = 1000  # rows read one by one at most, until the first bucket is known
+
+
+def _block_pass(ctx: CheckContext, f: io.BufferedIOBase, st: _State) -> Iterator[Diagnostic]:
+    """Check the file a block (about 1 MiB of whole lines) at a time: one regex splits a
+    block into clean rows, which only update the duplicate map, and other lines, which go
+    through the per-row checks. The first rows are read one by one until the first bucket
+    (which the regex needs) is known. Raises ``UnicodeDecodeError`` or
+    :class:`_NeedsRowReader` when a more general pass is needed."""
+    path = ctx.display
+    line_no = 1  # number of the next line
+    while st.bucket_prefix == "\0" and line_no <= LEAD_IN_LINES:
+        raw = f.readline()
+        if not raw:
+            return
+        line = raw.decode("utf-8")
+        if line.count('"') % 2 or ("\r" in line and not line.endswith("\r\n")):
+            raise _NeedsRowReader
+        yield from _check_rows(ctx, csv.reader([line], strict=True), st, first_line=line_no)
+        line_no += 1
+    rx = _block_regex(st.bucket_prefix, st.classes)
+    allowed = {c: i for i, c in enumerate(st.classes)}
+    seen_setdefault = st.seen.setdefault
+    slots = _CLASS_SLOTS
+    field_limit = csv.field_size_limit()  # longer fields are syntax errors for the reader
+    tail = b""
+    while True:
+        chunk = f.read(BLOCK_BYTES)
+        data = tail + chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                tail = data
+                continue
+            data, tail = data[:cut], data[cut:]
+        elif not data:
+            return
+        text = data.decode("utf-8")
+        if text.endswith("\n"):
+            text = text[:-1]  # so that findall sees exactly one item per line
+        if "\r" in text and text.count("\r") != text.count("\r\n") + text.endswith("\r"):
+            raise _NeedsRowReader
+        if '"' in text and any(ln.count('"') % 2 for ln in text.split("\n")):
+            raise _NeedsRowReader
+        n = line_no
+        clean = 0
+        for img, cls, other in rx.findall(text):
+            if img and img.find("//", 5) < 0 and len(img) <= field_limit:
+                clean += 1
+                packed = n * slots + allowed[cls]
+                first = seen_setdefault(img, packed)
+                if first != packed:
+                    yield from _duplicate(path, Row(n, n, [img, cls]), img, cls, first, st)
+            else:
+                line = other if not img else f"{img},{cls}"
+                yield from _check_rows(ctx, csv.reader([line], strict=True), st,
+                                       first_line=n)
+            n += 1
+        st.rows += clean
+        line_no = n
+        if not chunk:
+            return
+
+
 def _decoded_lines(f: io.BufferedIOBase, decoder: LineDecoder, *, skip_bom: bool
                    ) -> Iterator[str]:
     """Physical lines decoded one by one, remembering the first invalid byte."""
@@ -152,7 +242,8 @@ def _decoded_lines(f: io.BufferedIOBase, decoder: LineDecoder, *, skip_bom: bool
         yield decoder.decode(body, n) + term.decode("ascii")
 
 
-def _check_rows(ctx: CheckContext, reader: Any, st: _State) -> Iterator[Diagnostic]:
+def _check_rows(ctx: CheckContext, reader: Any, st: _State, first_line: int = 1
+                ) -> Iterator[Diagnostic]:
     """The per-row loop: a fast path for clean rows, the rule functions for the rest.
 
     A row takes the fast path when it has two fields, an allowed class and an image in
@@ -166,13 +257,14 @@ def _check_rows(ctx: CheckContext, reader: Any, st: _State) -> Iterator[Diagnost
     slots = _CLASS_SLOTS
     fast_ext = _FAST_EXT
     bucket_prefix = st.bucket_prefix
-    prev = 0
+    prev = first_line - 1  # the reader's line_num counts from 0
+    base = first_line - 1
     fast_rows = 0
     try:
         while True:
             try:
                 for fields in reader:
-                    end = reader.line_num
+                    end = base + reader.line_num
                     start = prev + 1
                     prev = end
                     if len(fields) == 2:
@@ -196,7 +288,7 @@ def _check_rows(ctx: CheckContext, reader: Any, st: _State) -> Iterator[Diagnost
                     bucket_prefix = st.bucket_prefix
                 return
             except csv.Error as exc:
-                end = reader.line_num
+                end = base + reader.line_num
                 yield R.SYNTAX.diag(path, prev + 1, _syntax_message(str(exc)))
                 st.seen_content = True
                 prev = end
