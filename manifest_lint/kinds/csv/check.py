@@ -1,9 +1,15 @@
-"""Checking a CSV label file row by row.
+"""Checking a CSV label file.
 
-Rows are parsed once with the csv module (strict quoting) over physical lines, so each row
-knows the physical lines it spans. Rows that pass a cheap fast path (two fields, an allowed
-class, a clean ``s3://`` URI in the first bucket) only update the duplicate map; all others
-go through the per-rule checks below. The duplicate map is the only thing that grows.
+Three passes, each more general than the one before, so that a clean file costs little:
+
+1. the block pass: one regex over ~1 MiB of whole lines finds the clean rows (an allowed
+   class, a clean ``s3://`` URI in the first bucket), which only update the duplicate map;
+   the other lines go through the per-row checks;
+2. the row reader, for files with a quoted field spanning lines or lone CRs: the csv module
+   (strict quoting) over physical lines, with a per-row fast path for clean rows;
+3. line-by-line decoding, for files that are not valid UTF-8.
+
+Every row knows the physical lines it spans. The duplicate map is the only thing that grows.
 """
 
 from __future__ import annotations
