@@ -204,3 +204,25 @@ def test_bom_is_still_fixed_in_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     p.write_bytes(b"\xef\xbb\xbfs3://bucket/a.jpg,Normal\ns3://bucket/\xff.jpg,normal\n")
     run_cli("fix", p)
     assert p.read_bytes() == b"s3://bucket/a.jpg,Normal\ns3://bucket/\xff.jpg,normal\n"
+
+
+def test_write_failing_midway_leaves_original_and_no_temp(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    import manifest_lint.fixer as fixer
+
+    p = tmp_path / "train.csv"
+    p.write_text(BAD, newline="")
+    real_stream = fixer._stream
+
+    def half_then_fail(f, out, plan):  # type: ignore[no-untyped-def]
+        out.write(b"s3://bucket/partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fixer, "_stream", half_then_fail)
+    out = _fix_in_process(p)
+    assert "not fixed: No space left on device" in out.result.notes
+    assert p.read_text() == BAD
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["train.csv"]
+    monkeypatch.setattr(fixer, "_stream", real_stream)
+    assert _fix_in_process(p).result.fixed == 6

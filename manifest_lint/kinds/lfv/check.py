@@ -101,6 +101,8 @@ def blocks(f: BinaryIO) -> Iterator[tuple[list[bytes], bool]]:
             yield [long], False
             long = None
             chunk = chunk[nl + 1:]
+            if not chunk:
+                continue
         cut = chunk.rfind(b"\n")
         if cut < 0:
             pending.append(chunk)
