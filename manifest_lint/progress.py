@@ -12,7 +12,7 @@ from contextlib import contextmanager
 SHOW_AFTER_SECONDS = 1.0
 
 
-def _ignore(n: int = 1) -> None:
+def no_progress(n: int = 1) -> None:
     """Progress callback that draws nothing."""
 
 
@@ -21,7 +21,7 @@ def progress(total: int, description: str, *, enabled: bool) -> Iterator[Callabl
     """Yield ``advance(n)``; draws files, items/s and ETA once the work has run for a
     second, only if ``enabled`` and stderr is a TTY."""
     if not enabled or total <= 1 or not sys.stderr.isatty():
-        yield _ignore
+        yield no_progress
         return
     from rich.console import Console
     from rich.progress import (

@@ -161,3 +161,11 @@ class LineDecoder:
             else:
                 self.problem.count += 1
             return body.decode("utf-8", "replace")
+
+
+def count_lines(f: BinaryIO) -> int:
+    """How many ``\n`` the rest of ``f`` holds (to size a progress bar)."""
+    count = 0
+    while chunk := f.read(1 << 20):
+        count += chunk.count(b"\n")
+    return count

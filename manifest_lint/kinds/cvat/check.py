@@ -54,8 +54,8 @@ from manifest_lint.kinds.cvat.structure import (
     record_key,
     version_fix,
 )
-from manifest_lint.progress import progress
-from manifest_lint.textio import LineDecoder, LongLine, iter_raw_lines
+from manifest_lint.progress import no_progress, progress
+from manifest_lint.textio import LineDecoder, LongLine, count_lines, iter_raw_lines
 
 if TYPE_CHECKING:
     from manifest_lint.engine import CheckContext
@@ -73,7 +73,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         return
     checker = _Checker(ctx)
     show = ctx.settings.progress and checker.media_on
-    with progress(_count_lines(ctx) if show else 0, "checking media",
+    with progress(_line_count(ctx) if show else 0, "checking media",
                   enabled=show) as advance:
         checker.advance = advance
         try:
@@ -86,17 +86,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             checker.close()
 
 
-def _no_progress(n: int = 1) -> None:
-    """Progress callback that shows nothing."""
-
-
-def _count_lines(ctx: CheckContext) -> int:
-    """Physical lines of the manifest (an upper bound of its records, for progress)."""
-    count = 0
+def _line_count(ctx: CheckContext) -> int:
     with ctx.open() as f:
-        while chunk := f.read(1 << 20):
-            count += chunk.count(b"\n")
-    return count
+        return count_lines(f)
 
 
 class _Lines:
@@ -217,7 +209,7 @@ class _Checker:
         self.path = ctx.display
         settings = ctx.settings
         self.root = str(settings.media_root or ctx.path.parent)
-        self.advance: Callable[[int], None] = _no_progress
+        self.advance: Callable[[int], None] = no_progress
         self.media_on = not settings.no_media and any(
             c.startswith(("CVAT4", "CVAT5")) for c in ctx.enabled_codes
         )

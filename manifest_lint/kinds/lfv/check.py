@@ -16,7 +16,7 @@ A line that starts an object but does not parse is joined with the following lin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -27,7 +27,8 @@ from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.record import IMAGE_EXTENSIONS, RecordChecker, RecordInfo
 from manifest_lint.kinds.lfv.serialize import AWS_STYLE, Style, detect_style, dumps
-from manifest_lint.textio import MAX_LINE_BYTES, LineDecoder, LongLine
+from manifest_lint.progress import no_progress, progress
+from manifest_lint.textio import MAX_LINE_BYTES, LineDecoder, LongLine, count_lines
 
 if TYPE_CHECKING:
     from manifest_lint.engine import CheckContext
@@ -69,11 +70,16 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     if not readable:
         return
     scan = _Scan(ctx)
+    show = ctx.settings.progress and scan.media is not None and bool(scan.media.roots)
     with ctx.open() as f:
-        if pre.bom:
-            f.read(3)
-        yield from scan.run(f)
-    yield from scan.finish()
+        total = count_lines(f) if show else 0
+    with progress(total, "checking media", enabled=show) as advance:
+        scan.advance = advance
+        with ctx.open() as f:
+            if pre.bom:
+                f.read(3)
+            yield from scan.run(f)
+        yield from scan.finish()
 
 
 def blocks(f: BinaryIO) -> Iterator[tuple[list[bytes], bool]]:
@@ -203,6 +209,7 @@ class _Scan:
         self.masks = 0  # mask references (for the note when media are not checked)
         self.media_off = ""  # why media are not checked, when they are not
         self.media = self._media()
+        self.advance: Callable[[int], None] = no_progress  # set by check()
         self.sync = self._sync()
 
     def _media(self) -> MediaChecker | None:
@@ -480,6 +487,7 @@ class _Scan:
         """Media and CSV checks for the first object of an image."""
         if self.media is not None:
             diags, size = self.media.image(sr, start)
+            self.advance(1)
             yield from diags
             for m in info.masks if info is not None else ():
                 yield from self.media.mask(m.ref, start, size, m.colors)
