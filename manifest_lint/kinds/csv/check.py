@@ -191,7 +191,7 @@ def _block_pass(ctx: CheckContext, f: io.BufferedIOBase, st: _State) -> Iterator
         if not raw:
             return
         line = raw.decode("utf-8")
-        if line.count('"') % 2 or ("\r" in line and not line.endswith("\r\n")):
+        if line.count('"') % 2 or line.count("\r") != line.endswith("\r\n"):
             raise _NeedsRowReader
         yield from _check_rows(ctx, csv.reader([line], strict=True), st, first_line=line_no)
         line_no += 1
