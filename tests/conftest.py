@@ -54,6 +54,31 @@ def cli():  # type: ignore[no-untyped-def]
     return run_cli
 
 
+def damage(draw: object, data: bytes, bytes_pool: list[int]) -> bytes:
+    """For hypothesis strategies: maybe prepend a UTF-8 BOM, then overwrite up to two bytes
+    with ones from ``bytes_pool`` (``draw`` is the strategy's draw function)."""
+    from hypothesis import strategies as st
+
+    out = bytearray(data)
+    if draw(st.booleans()):  # type: ignore[operator]
+        out[:0] = b"\xef\xbb\xbf"
+    for _ in range(draw(st.integers(0, 2))):  # type: ignore[operator]
+        if out:
+            i = draw(st.integers(0, len(out) - 1))  # type: ignore[operator]
+            out[i] = draw(st.sampled_from(bytes_pool))  # type: ignore[operator]
+    return bytes(out)
+
+
+def physical_lines(data: bytes) -> int:
+    """How many physical lines the fixer and the checkers see in ``data``."""
+    from io import BytesIO
+
+    from manifest_lint.textio import iter_raw_lines
+
+    bom = data.startswith(b"\xef\xbb\xbf")
+    return sum(1 for _ in iter_raw_lines(BytesIO(data), skip_bom=bom))
+
+
 def write_file(folder: Path, data: str | bytes, name: str) -> Path:
     """Write ``data`` (text as UTF-8 with its newlines kept, or bytes) to ``folder/name``."""
     p = folder / name

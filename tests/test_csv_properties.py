@@ -15,6 +15,7 @@ from manifest_lint.config import load_config
 from manifest_lint.discovery import Target
 from manifest_lint.engine import Selection, Settings, lint_file
 from manifest_lint.runner import fix_target
+from tests.conftest import damage, physical_lines
 
 IMAGES = st.sampled_from([
     "s3://bucket/a.jpg", "s3://bucket/b.png", "s3://bucket/c.jpeg", " s3://bucket/d.jpg",
@@ -44,23 +45,7 @@ def csv_files(draw: st.DrawFn) -> bytes:
             quoted = '"' + img.replace('"', '""') + '"' if draw(st.booleans()) else img
             lines.append(f"{quoted},{cls}")
     text = ending.join(lines) + (ending if draw(st.booleans()) else "")
-    data = bytearray(text.encode())
-    if draw(st.booleans()):
-        data[:0] = b"\xef\xbb\xbf"
-    for _ in range(draw(st.integers(0, 2))):
-        if data:
-            i = draw(st.integers(0, len(data) - 1))
-            data[i] = draw(st.sampled_from([0x22, 0x2C, 0x0A, 0x0D, 0xFF, 0x00, 0x20]))
-    return bytes(data)
-
-
-def physical_lines(data: bytes) -> int:
-    from io import BytesIO
-
-    from manifest_lint.textio import iter_raw_lines
-
-    bom = data.startswith(b"\xef\xbb\xbf")
-    return sum(1 for _ in iter_raw_lines(BytesIO(data), skip_bom=bom))
+    return damage(draw, text.encode(), [0x22, 0x2C, 0x0A, 0x0D, 0xFF, 0x00, 0x20])
 
 
 def records(data: bytes) -> Counter[tuple[str, ...]]:

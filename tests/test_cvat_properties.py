@@ -16,7 +16,7 @@ from manifest_lint.config import load_config
 from manifest_lint.discovery import Target
 from manifest_lint.engine import Selection, Settings, lint_file
 from manifest_lint.runner import fix_target
-from tests.test_csv_properties import physical_lines
+from tests.conftest import damage, physical_lines
 
 SUM = "0123456789abcdef0123456789abcdef"
 RECORDS = [
@@ -56,14 +56,8 @@ def manifests(draw: st.DrawFn) -> bytes:
         else:
             lines.append(json.dumps(rec, indent=1))  # spread over lines
     ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
-    data = bytearray((ending.join(lines) + (ending if draw(st.booleans()) else "")).encode())
-    if draw(st.booleans()):
-        data[:0] = b"\xef\xbb\xbf"
-    for _ in range(draw(st.integers(0, 2))):
-        if data:
-            i = draw(st.integers(0, len(data) - 1))
-            data[i] = draw(st.sampled_from([0x22, 0x7B, 0x7D, 0x0A, 0xFF, 0x00, 0x2C]))
-    return bytes(data)
+    text = ending.join(lines) + (ending if draw(st.booleans()) else "")
+    return damage(draw, text.encode(), [0x22, 0x7B, 0x7D, 0x0A, 0xFF, 0x00, 0x2C])
 
 
 def objects(data: bytes) -> Counter[str]:
