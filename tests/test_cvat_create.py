@@ -1,4 +1,4 @@
-"""Tests for manifest_lint.cvat: canonical serialization and the manifest generator."""
+"""Tests for manifest_lint.kinds.cvat: canonical serialization and the manifest generator."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from media_factory import make_jpeg, make_png, make_video, truncate, write_bytes
 
-from manifest_lint.cvat import create as create_module
-from manifest_lint.cvat.create import build_image_records, create_manifest, records_for_names
-from manifest_lint.cvat.serialize import (
+from manifest_lint.kinds.cvat import create as create_module
+from manifest_lint.kinds.cvat.create import build_image_records, create_manifest, records_for_names
+from manifest_lint.kinds.cvat.serialize import (
     dumps_line,
     header_lines,
     image_record,
@@ -21,7 +21,7 @@ from manifest_lint.cvat.serialize import (
     video_properties,
     video_record,
 )
-from manifest_lint.cvat.sources import (
+from manifest_lint.kinds.cvat.sources import (
     CreateError,
     find_images,
     record_name,

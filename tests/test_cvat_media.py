@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from manifest_lint.cvat.create import create_manifest
+from manifest_lint.kinds.cvat.create import create_manifest
 from tests.conftest import FIXTURES, lint_diagnostics, lint_file_codes, run_cli
 from tests.media_factory import make_jpeg, make_png, make_video, truncate, write_bytes
 
@@ -408,7 +408,7 @@ def test_a_broken_pool_falls_back_to_inspecting_in_process(tmp_path: Path) -> No
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from manifest_lint.kinds.cvat.media_check import ImageItem, ImageMedia, ImageTask
+    from manifest_lint.kinds.cvat.media import ImageItem, ImageMedia, ImageTask
 
     manifest = image_dataset(tmp_path)
     n = line_of(manifest, "a")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from manifest_lint.config import load_config
-from manifest_lint.lfv_create import CreateError, create_manifest_from_csv
+from manifest_lint.kinds.lfv.create import CreateError, create_manifest_from_csv
 from tests.conftest import FIXTURES, run_cli
 
 GOLDEN = FIXTURES / "lfv" / "golden"

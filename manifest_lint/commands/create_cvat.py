@@ -16,7 +16,7 @@ import typer
 from manifest_lint.cli import create_app
 
 if TYPE_CHECKING:
-    from manifest_lint.cvat.create import CreateResult
+    from manifest_lint.kinds.cvat.create import CreateResult
 
 _WILDCARD = re.compile(r"[*?\[\]]")
 
@@ -70,7 +70,7 @@ def create_cvat(
     = None,
 ) -> None:
     """Create a CVAT manifest.jsonl (see ``HELP``)."""
-    from manifest_lint.cvat.create import CreateError, create_manifest
+    from manifest_lint.kinds.cvat.create import CreateError, create_manifest
 
     try:
         kind = _check_usage(source, output_dir)
@@ -93,7 +93,7 @@ def create_cvat(
 
 def _check_usage(source: str, output_dir: Path) -> str:
     """``"video"``, ``"folder"`` or ``"pattern"``; raises :class:`_UsageError`."""
-    from manifest_lint.cvat.sources import is_video
+    from manifest_lint.kinds.cvat.sources import is_video
 
     if output_dir.exists() and not output_dir.is_dir():
         raise _UsageError(f"--output-dir {output_dir} is a file, not a folder")
@@ -164,7 +164,7 @@ def _progress(source: str, kind: str) -> Iterator[Callable[[int], None] | None]:
 
 
 def _count_images(source: str) -> int | None:
-    from manifest_lint.cvat.sources import CreateError, find_images
+    from manifest_lint.kinds.cvat.sources import CreateError, find_images
 
     try:
         return len(find_images(source).paths)

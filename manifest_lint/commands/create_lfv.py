@@ -10,7 +10,7 @@ import typer
 from manifest_lint.cli import create_app
 
 if TYPE_CHECKING:
-    from manifest_lint.lfv_create import CreateResult
+    from manifest_lint.kinds.lfv.create import CreateResult
 
 HELP = "\n\n".join((
     "Create a Lookout for Vision classification manifest from a CSV label file "
@@ -50,7 +50,7 @@ def create_lfv(
 ) -> None:
     """Create a Lookout for Vision manifest (see ``HELP``)."""
     from manifest_lint.config import ConfigError, load_config
-    from manifest_lint.lfv_create import CreateError, create_manifest_from_csv
+    from manifest_lint.kinds.lfv.create import CreateError, create_manifest_from_csv
 
     try:
         cfg = load_config(config, csv)

@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
-from manifest_lint.cvat.serialize import MANIFEST_VERSION, dumps_line
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
 from manifest_lint.kinds.cvat import rules as R
-from manifest_lint.kinds.cvat.media_check import (
+from manifest_lint.kinds.cvat.media import (
     ImageItem,
     ImageMedia,
     ImageTask,
@@ -32,6 +31,7 @@ from manifest_lint.kinds.cvat.media_check import (
     VideoMedia,
     VideoRecord,
 )
+from manifest_lint.kinds.cvat.serialize import MANIFEST_VERSION, dumps_line
 from manifest_lint.kinds.cvat.structure import (
     IMAGE_KEYS,
     IMAGE_RECORD,

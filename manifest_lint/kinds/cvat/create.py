@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from manifest_lint.atomic import atomic_writer
-from manifest_lint.cvat.serialize import (
+from manifest_lint.kinds.cvat.serialize import (
     MANIFEST_FILE_NAME,
     dumps_line,
     header_lines,
@@ -56,7 +56,7 @@ from manifest_lint.cvat.serialize import (
     video_properties,
     video_record,
 )
-from manifest_lint.cvat.sources import (
+from manifest_lint.kinds.cvat.sources import (
     CreateError,
     check_sorting,
     find_images,

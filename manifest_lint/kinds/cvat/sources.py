@@ -1,6 +1,6 @@
 """Finding a CVAT dataset's frames the way CVAT's ``create.py`` does: folders and glob
 patterns, MIME-type tests, ``related_images`` context folders (2D and the 3D layouts),
-sorting and record names. See :mod:`manifest_lint.cvat.create` for what differs from CVAT.
+sorting and record names. See :mod:`manifest_lint.kinds.cvat.create` for what differs from CVAT.
 """
 
 from __future__ import annotations

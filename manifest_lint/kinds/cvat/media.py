@@ -18,9 +18,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from manifest_lint.cvat.serialize import dumps_line, image_record, video_properties, video_record
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
+from manifest_lint.kinds.cvat.serialize import (
+    dumps_line,
+    image_record,
+    video_properties,
+    video_record,
+)
 from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int
 from manifest_lint.media import MediaError
 
@@ -107,7 +112,7 @@ def inspect_images(root: str, tasks: list[ImageTask]) -> list[ImageFacts]:
 
 def inspect_image(root: str, real_root: str, task: ImageTask) -> ImageFacts:
     """Probe one record's file (size, and the pixel md5 if asked) and its context images."""
-    from manifest_lint.cvat.sources import related_images_2d, related_images_3d
+    from manifest_lint.kinds.cvat.sources import related_images_2d, related_images_3d
     from manifest_lint.media.images import probe_image
 
     path = media_path(root, task.full_name)
@@ -414,8 +419,8 @@ def _unlisted_files(root: str, listed: set[str]) -> Iterator[str]:
     """Images and point clouds below ``root`` (as ``create cvat`` finds them) not in
     ``listed``, as ``/``-separated relative paths in sorted order. VCS folders,
     virtualenvs and caches are not dataset folders and are skipped."""
-    from manifest_lint.cvat.sources import is_image, is_point_cloud
     from manifest_lint.discovery import SKIP_DIRS
+    from manifest_lint.kinds.cvat.sources import is_image, is_point_cloud
 
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS
@@ -547,7 +552,7 @@ class VideoMedia:
         yield from new
 
     def _locate(self, named: str | None) -> tuple[str | None, Any]:
-        from manifest_lint.cvat.sources import is_video
+        from manifest_lint.kinds.cvat.sources import is_video
 
         real_root = os.path.realpath(self.root)
         if named and "/" not in named and "\\" not in named and named not in (".", ".."):
@@ -574,7 +579,7 @@ class VideoMedia:
                 if is_video(e) and os.path.isfile(os.path.join(self.root, e))]
 
     def _where(self, named: object) -> str:
-        from manifest_lint.cvat.sources import is_video
+        from manifest_lint.kinds.cvat.sources import is_video
 
         others = self._videos(is_video)
         listing = f" (videos there: {', '.join(others)})" if others else ""

@@ -1,1 +1,0 @@
-"""CVAT dataset manifests (``manifest.jsonl``): canonical serialization and generation."""
