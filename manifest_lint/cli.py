@@ -148,9 +148,9 @@ class _Run:
                  exit_zero: bool, no_media: bool, media_root: Path | None, deep: bool,
                  jobs: int | None, no_cache: bool, cache_dir: Path | None,
                  fmt: Format | None) -> None:
-        from manifest_lint.cache import default_cache_dir
         from manifest_lint.config import load_config
         from manifest_lint.engine import Settings
+        from manifest_lint.media.cache import default_cache_dir
         from manifest_lint.rules import validate_selectors
 
         self.paths = paths or [Path(".")]

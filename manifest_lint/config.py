@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from manifest_lint.kinds import KINDS, Option
+from manifest_lint.kinds import KINDS
+from manifest_lint.kinds.spec import Option
 
 if sys.version_info >= (3, 11):
     import tomllib

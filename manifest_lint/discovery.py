@@ -11,12 +11,8 @@ from pathlib import Path
 from manifest_lint import globs
 from manifest_lint.config import Config
 from manifest_lint.kinds import sniff_kind
+from manifest_lint.media.store import SKIP_DIRS
 from manifest_lint.textio import preflight
-
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".manifest_lint_cache", ".hypothesis",
-})
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from manifest_lint.kinds import Option
+from manifest_lint.kinds.spec import Option
 from manifest_lint.rules import Rule, all_rules
 
 
@@ -28,6 +28,17 @@ def rules_markdown() -> str:
 
 
 def rules_table(out: TextIO) -> None:
+    """The rules as a Rich table on a terminal; piped or redirected, as plain aligned
+    columns, one rule per line and nothing cut."""
+    if not (hasattr(out, "isatty") and out.isatty()):
+        rows = [("code", "name", "kind", "severity", "fix", "summary")]
+        rows += [(r.code, r.name, r.kind, r.severity.value, "yes" if r.fixable else "",
+                  r.summary) for r in all_rules()]
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        for row in rows:
+            cells = [c.ljust(w) for c, w in zip(row[:5], widths, strict=True)]
+            out.write("  ".join([*cells, row[5]]).rstrip() + "\n")
+        return
     from rich.console import Console
     from rich.table import Table
 

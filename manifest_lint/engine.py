@@ -6,72 +6,16 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from manifest_lint import globs
-from manifest_lint.cache import MediaCache
 from manifest_lint.config import Config
+from manifest_lint.context import CheckContext, Settings
 from manifest_lint.diagnostics import Diagnostic, Fix, Severity
 from manifest_lint.kinds import KINDS
 from manifest_lint.rules import Rule, select_codes
-from manifest_lint.textio import Preflight, preflight
 
-
-@dataclass
-class Settings:
-    """Run-wide settings from the command line (merged with the config)."""
-
-    select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    strict: bool = False
-    exit_zero: bool = False
-    no_media: bool = False
-    media_root: Path | None = None
-    deep: bool = False
-    jobs: int | None = None
-    cache_dir: Path | None = None  # None: caching off
-    progress: bool = False  # a progress bar for long media work (TTY, full format)
-    fixing: bool = False  # `fix` is running: checkers may compute what fixes need
-
-    def media_cache(self, owner: Path, namespace: str) -> MediaCache:
-        """The media result cache for the manifest ``owner`` (a no-op when disabled)."""
-        return MediaCache(self.cache_dir, owner, namespace)
-
-
-@dataclass
-class CheckContext:
-    """Everything a checker needs to know about the file it checks."""
-
-    path: Path  # the file as the user named it (media and siblings resolve from here)
-    display: str  # how reports name it
-    kind: str
-    config: Config
-    settings: Settings
-    enabled_codes: frozenset[str]
-    read_path: Path | None = None  # where the bytes come from (a temp copy while fixing)
-    notes: list[str] = field(default_factory=list)  # said once per file, not diagnostics
-
-    @property
-    def options(self) -> dict[str, Any]:
-        return self.config.options(self.kind)
-
-    @property
-    def source(self) -> Path:
-        return self.read_path or self.path
-
-    def enabled(self, r: Rule) -> bool:
-        return r.code in self.enabled_codes
-
-    def note(self, message: str) -> None:
-        """Tell the user something about this file that is not a problem in it, e.g. how
-        many media references were not checked and why."""
-        self.notes.append(message)
-
-    def open(self) -> BinaryIO:
-        return open(self.source, "rb")
-
-    def preflight(self) -> Preflight:
-        return preflight(self.source)
+__all__ = ["CheckContext", "FileResult", "Selection", "Settings", "Summary", "exit_code",
+           "lint_file"]
 
 
 @dataclass
@@ -121,9 +65,9 @@ def lint_file(
 
     enabled = selection.codes_for(path)
     ctx = CheckContext(path, display, kind, config, settings, enabled, read_path)
-    checker = KINDS[kind].load_checker()
+    checkers = KINDS[kind].load_checkers()
     try:
-        diags = [d for d in checker(ctx) if d.code in enabled]
+        diags = [d for checker in checkers for d in checker(ctx) if d.code in enabled]
     except OSError as exc:
         reason = exc.strerror or str(exc)
         diags = [UNREADABLE.diag(display, 1, f"cannot read file: {reason}")]

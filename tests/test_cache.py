@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 from manifest_lint import __version__
-from manifest_lint.cache import MediaCache, default_cache_dir
-from manifest_lint.progress import progress
+from manifest_lint.media.cache import MediaCache, default_cache_dir
+from manifest_lint.media.progress import progress
+from manifest_lint.media.store import LocalStore
 
 
 def test_roundtrip_and_invalidation(tmp_path: Path) -> None:
@@ -16,27 +17,27 @@ def test_roundtrip_and_invalidation(tmp_path: Path) -> None:
     owner = tmp_path / "manifest.jsonl"
     root = tmp_path / "cache"
     c = MediaCache(root, owner, "cvat")
-    st = media.stat()
+    st = LocalStore.stat(str(media))
     assert c.get(media, st, "probe") is None
     c.put(media, st, "probe", {"w": 1})
     c.save()
     assert (root / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f")
     assert [p.parent.name for p in root.rglob("*.json")] == [__version__]
     again = MediaCache(root, owner, "cvat")
-    assert again.get(media, media.stat(), "probe") == {"w": 1}
-    assert again.get(media, media.stat(), "other") is None
-    assert MediaCache(root, owner, "lfv").get(media, media.stat(), "probe") is None
+    assert again.get(media, LocalStore.stat(str(media)), "probe") == {"w": 1}
+    assert again.get(media, LocalStore.stat(str(media)), "other") is None
+    assert MediaCache(root, owner, "lfv").get(media, LocalStore.stat(str(media)), "probe") is None
     media.write_bytes(b"xy")
-    assert again.get(media, media.stat(), "probe") is None
+    assert again.get(media, LocalStore.stat(str(media)), "probe") is None
     os.utime(media, ns=(1, 1))
-    assert again.get(media, media.stat(), "probe") is None
+    assert again.get(media, LocalStore.stat(str(media)), "probe") is None
 
 
 def test_disabled_cache_writes_nothing(tmp_path: Path) -> None:
     media = tmp_path / "a.png"
     media.write_bytes(b"x")
     c = MediaCache(None, tmp_path / "m.jsonl", "cvat")
-    c.put(media, media.stat(), "probe", 1)
+    c.put(media, LocalStore.stat(str(media)), "probe", 1)
     c.save()
     assert not c.enabled
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
@@ -47,15 +48,16 @@ def test_corrupt_shard_is_ignored_and_rewritten(tmp_path: Path) -> None:
     media.write_bytes(b"x")
     owner = tmp_path / "m.jsonl"
     c = MediaCache(tmp_path / "cache", owner, "cvat")
-    c.put(media, media.stat(), "probe", 1)
+    c.put(media, LocalStore.stat(str(media)), "probe", 1)
     c.save()
     shard = next((tmp_path / "cache").rglob("*.json"))
     shard.write_text("{not json")
     c2 = MediaCache(tmp_path / "cache", owner, "cvat")
-    assert c2.get(media, media.stat(), "probe") is None
-    c2.put(media, media.stat(), "probe", 2)
+    assert c2.get(media, LocalStore.stat(str(media)), "probe") is None
+    c2.put(media, LocalStore.stat(str(media)), "probe", 2)
     c2.save()
-    assert MediaCache(tmp_path / "cache", owner, "cvat").get(media, media.stat(), "probe") == 2
+    fresh = MediaCache(tmp_path / "cache", owner, "cvat")
+    assert fresh.get(media, LocalStore.stat(str(media)), "probe") == 2
     assert not [p for p in shard.parent.iterdir() if p.suffix == ".tmp"]
 
 

@@ -180,6 +180,22 @@ def test_rules_and_explain() -> None:
     assert bad.code == 2 and "unknown rule" in bad.stderr
 
 
+def test_rules_piped_is_complete() -> None:
+    """Piped (not a terminal), `rules` prints every rule's whole name and summary on one
+    line, whatever the terminal width would be."""
+    from manifest_lint.rules import all_rules
+
+    r = run_cli("rules", env={"COLUMNS": "40"})
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["code", "name", "kind", "severity", "fix", "summary"]
+    by_code = {line.split()[0]: line for line in lines[1:]}
+    for rule in all_rules():
+        line = by_code[rule.code]
+        assert rule.name in line.split() and line.endswith(rule.summary)
+    assert len(lines) == len(all_rules()) + 1
+
+
 def test_media_root_must_exist(files: Path) -> None:
     r = run_cli("lint", "--media-root", files / "nope", files / "good.csv")
     assert r.code == 2 and "not a folder" in r.stderr
@@ -201,13 +217,13 @@ def test_checker_notes_reach_the_user(tmp_path: Path, monkeypatch: pytest.Monkey
 
     p = tmp_path / "x.csv"
     p.write_text(GOOD)
-    real = KINDS["csv"].load_checker()
+    real = KINDS["csv"].load_checkers()[0]
 
     def noting(ctx: CheckContext):  # type: ignore[no-untyped-def]
         ctx.note("3 images not checked: no media-map entry for s3://bucket/")
         yield from real(ctx)
 
-    monkeypatch.setattr(type(KINDS["csv"]), "load_checker", lambda self: noting)
+    monkeypatch.setattr(type(KINDS["csv"]), "load_checkers", lambda self: [noting])
     cfg = load_config(None, p)
     results = run_lint([Target(p, "x.csv", "csv", True)], cfg, Settings())
     assert "3 images not checked: no media-map entry for s3://bucket/" in results[0].notes

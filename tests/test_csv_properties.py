@@ -90,7 +90,7 @@ def test_lint_and_fix_never_crash_or_lose_rows(data: bytes) -> None:
 
 
 def _is_header(row: tuple[str, ...]) -> bool:
-    from manifest_lint.kinds.csv.check import HEADER_WORDS
+    from manifest_lint.kinds.csv.rows import HEADER_WORDS
 
     return bool(row) and any(f.strip().lower() in HEADER_WORDS for f in row[:2])
 

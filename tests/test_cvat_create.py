@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from media_factory import make_jpeg, make_png, make_video, truncate, write_bytes
 
-from manifest_lint.kinds.cvat import create as create_module
 from manifest_lint.kinds.cvat.create import build_image_records, create_manifest, records_for_names
 from manifest_lint.kinds.cvat.serialize import (
     dumps_line,
@@ -107,7 +106,7 @@ def test_create_video_matches_golden(tmp_path: Path) -> None:
 
 
 def test_parallel_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(create_module, "PARALLEL_MIN_FILES", 1)  # use the pool for 7 files
+    monkeypatch.setattr("manifest_lint.media.executor.PARALLEL_MIN", 1)  # a pool for 7 files
     create_manifest(str(IMAGES), tmp_path / "one", jobs=1)
     create_manifest(str(IMAGES), tmp_path / "two", jobs=2)
     assert only_manifest(tmp_path / "one") == only_manifest(tmp_path / "two") == LEXICOGRAPHICAL

@@ -404,26 +404,49 @@ def test_video_records_without_a_header_are_still_reported(tmp_path: Path) -> No
                    ("CVAT302", 2)]
 
 
-def test_a_broken_pool_falls_back_to_inspecting_in_process(tmp_path: Path) -> None:
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
+class _BrokenBackend:
+    """A pool whose every worker has died: each future fails with BrokenProcessPool."""
 
-    from manifest_lint.kinds.cvat.media import ImageItem, ImageMedia, ImageTask
+    def submit(self, fn: object, *args: object) -> object:
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        broken: Future[object] = Future()
+        broken.set_exception(BrokenProcessPool("a worker died"))
+        return broken
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+
+def test_a_broken_pool_falls_back_to_inspecting_in_process(tmp_path: Path) -> None:
+    from functools import partial
+
+    from manifest_lint.kinds.cvat.media import (
+        ImageItem,
+        ImageMedia,
+        ImageTask,
+        _task_of,
+        inspect_images,
+    )
+    from manifest_lint.media.executor import OrderedWork
 
     manifest = image_dataset(tmp_path)
     n = line_of(manifest, "a")
     obj = dict(records(manifest)[n - 1], width=1)
     media = ImageMedia("m.jsonl", str(manifest.parent), deep=True, jobs=2,
                        enabled=frozenset())
+    media.work = OrderedWork(partial(inspect_images, media.store), workers=2, send=_task_of,
+                             min_parallel=2, batch=1, backend=lambda n: _BrokenBackend())
     related = tuple(obj["meta"]["related_images"])  # type: ignore[index]
-    item = ImageItem(n, json.dumps(obj).encode(), obj, [],
-                     ImageTask("a.jpg", False, related, True))
-    broken: Future[list[object]] = Future()
-    broken.set_exception(BrokenProcessPool("a worker died"))
-    media.inflight.append(([item], broken))  # type: ignore[arg-type]
-    got = list(media._collect())
-    assert [(d.code, d.line) for d in got] == [("CVAT403", n)]
-    assert media.workers == 1 and media.pool is None
+    got = []
+    for _ in range(3):  # enough tasks to start the (broken) pool
+        item = ImageItem(n, json.dumps(obj).encode(), obj, [],
+                         ImageTask("a.jpg", False, related, True))
+        got += list(media.add(item))
+    got += list(media.finish())
+    assert [(d.code, d.line) for d in got] == [("CVAT403", n)] * 3
+    assert media.work.workers == 1
 
 
 def test_deep_results_are_cached_by_path_size_and_mtime(tmp_path: Path,

@@ -15,6 +15,7 @@ from PIL import Image
 from manifest_lint.config import load_config
 from manifest_lint.engine import Settings
 from manifest_lint.kinds.lfv import media as lfv_media
+from manifest_lint.kinds.lfv import probes as lfv_probes
 from manifest_lint.kinds.lfv.media import parse_media_map
 from tests.conftest import lint_diagnostics, run_cli
 
@@ -231,8 +232,8 @@ def test_cache_skips_probing_unchanged_files(ds: Path, monkeypatch: pytest.Monke
     def fail(*_: Any) -> Any:
         raise AssertionError("probed although cached")
 
-    monkeypatch.setattr(lfv_media, "_probe_image", fail)
-    monkeypatch.setattr(lfv_media, "_probe_mask", fail)
+    monkeypatch.setattr(lfv_probes, "_probe_image", fail)
+    monkeypatch.setattr(lfv_probes, "_probe_mask", fail)
     assert lint(ds, *GOOD, cache_dir=cache) == []
 
 

@@ -14,6 +14,7 @@ from manifest_lint.config import load_config
 from manifest_lint.discovery import Target
 from manifest_lint.engine import Selection, Settings
 from manifest_lint.kinds.lfv import check as lfv_check
+from manifest_lint.kinds.lfv import reading as lfv_reading
 from manifest_lint.runner import fix_target
 from tests.conftest import lint_diagnostics, write_file
 
@@ -161,8 +162,8 @@ def test_lfv004_not_a_json_object(tmp_path: Path) -> None:
 
 def test_lfv004_over_long_line_is_not_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
-    monkeypatch.setattr(lfv_check, "MAX_LINE_BYTES", 100_000)
-    monkeypatch.setattr(lfv_check, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(lfv_reading, "MAX_LINE_BYTES", 100_000)
+    monkeypatch.setattr(lfv_reading, "BLOCK_BYTES", 4096)
     data = GOOD + '{"source-ref": "' + "x" * 300_000 + '"}\n' + dumps(obj("z.jpg"))
     found = diags(tmp_path, data)
     assert [(d.code, d.line) for d in found] == [("LFV004", 4)]
@@ -549,7 +550,7 @@ def test_no_final_newline(tmp_path: Path) -> None:
 
 def test_many_blocks_keep_line_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                        ) -> None:
-    monkeypatch.setattr(lfv_check, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(lfv_reading, "BLOCK_BYTES", 1000)
     lines = [obj(f"{i}.jpg") for i in range(200)]
     bad = obj("x.jpg", class_name="defect")
     data = dumps(*lines[:150]) + "\n" + dumps(bad, *lines[150:], lines[3])

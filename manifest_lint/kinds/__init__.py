@@ -1,46 +1,21 @@
-"""The file kinds manifest-lint understands, their options, and how a file's kind is found.
+"""The file kinds manifest-lint understands, and how a file's kind is found.
 
 Each kind lives in its own package (``kinds/csv``, ``kinds/lfv``, ``kinds/cvat``) with a
-``SPEC`` (cheap to import), a ``rules`` module (rule metadata and docs) and a ``check``
-module (the checker, imported only when a file of that kind is linted).
+``SPEC`` (cheap to import, see :mod:`manifest_lint.kinds.spec`), a ``rules`` module (rule
+metadata and docs) and a ``check`` module (the checker, imported only when a file of that kind
+is linted). This registry stands above the kinds and composes them: a CSV label file's media
+are checked by the Lookout for Vision media pass, which the CSV kind does not know of.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from manifest_lint.diagnostics import Diagnostic
-    from manifest_lint.engine import CheckContext
+from manifest_lint.kinds.spec import Checker, KindSpec, Option
 
-Checker = Callable[["CheckContext"], Iterator["Diagnostic"]]
-
-
-@dataclass(frozen=True)
-class Option:
-    """One per-kind configuration key (``[tool.manifest-lint.<kind>]``)."""
-
-    type: str  # "str", "bool", "int", "list[str]", "dict[str,str]"
-    default: Any
-    help: str
-    choices: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class KindSpec:
-    name: str
-    title: str
-    checker: str  # "module:function", imported lazily
-    options: dict[str, Option] = field(default_factory=dict)
-
-    def load_checker(self) -> Checker:
-        module, func = self.checker.split(":")
-        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+__all__ = ["KINDS", "Checker", "KindSpec", "Option", "sniff_kind"]
 
 
 def _specs() -> dict[str, KindSpec]:
@@ -48,7 +23,8 @@ def _specs() -> dict[str, KindSpec]:
     from manifest_lint.kinds.cvat import SPEC as CVAT
     from manifest_lint.kinds.lfv import SPEC as LFV
 
-    return {s.name: s for s in (CSV, LFV, CVAT)}
+    csv = replace(CSV, passes=("manifest_lint.kinds.lfv.csv_media:check_csv_media",))
+    return {s.name: s for s in (csv, LFV, CVAT)}
 
 
 KINDS: dict[str, KindSpec] = _specs()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from manifest_lint.diagnostics import Diagnostic, Fix
+from manifest_lint.media.progress import progress
 from manifest_lint.rules import Rule, rule
-from manifest_lint.textio import DecodeProblem, Preflight
+from manifest_lint.textio import DecodeProblem, Preflight, count_lines
 
 if TYPE_CHECKING:
-    from manifest_lint.engine import CheckContext
+    from manifest_lint.context import CheckContext
 
 UNREADABLE = rule(
     "ML001", "unreadable-file", "common", "error", False,
@@ -79,3 +80,35 @@ def decode_diagnostic(ctx: CheckContext, problem: DecodeProblem | None, r: Rule)
         f"invalid UTF-8 ({problem.detail}){more}; re-save the file as UTF-8",
         column=problem.column,
     )
+
+
+class Pass(Protocol):
+    """One streaming pass of a checker over a file."""
+
+    advance: Callable[[int], None]  # progress of the media work, set by :func:`drive`
+
+    def run(self, f: BinaryIO) -> Iterator[Diagnostic]: ...
+
+    def finish(self) -> Iterator[Diagnostic]: ...
+
+    def close(self) -> None: ...
+
+
+def drive(ctx: CheckContext, pre: Preflight, scan: Pass, *, show_progress: bool
+          ) -> Iterator[Diagnostic]:
+    """Run ``scan`` over the file (BOM skipped), then its file-level checks, with a media
+    progress bar when asked; the scan is closed (worker pools shut down) whatever happens."""
+    total = 0
+    if show_progress:
+        with ctx.open() as f:
+            total = count_lines(f)
+    with progress(total, "checking media", enabled=show_progress) as advance:
+        scan.advance = advance
+        try:
+            with ctx.open() as f:
+                if pre.bom:
+                    f.read(3)
+                yield from scan.run(f)
+            yield from scan.finish()
+        finally:
+            scan.close()

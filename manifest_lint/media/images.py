@@ -156,3 +156,56 @@ def _decode_failure(exc: BaseException, image_format: str) -> str:
         data = f"{image_format} data" if image_format else "data"
         return f"cannot decode image: truncated {data} ({text})"
     return f"cannot decode image: {text}"
+
+
+# What a file that is not the image it claims to be starts with.
+_SIGNATURES = (
+    (b"GIF8", "a GIF"), (b"RIFF", "a RIFF (WebP?)"), (b"II*\x00", "a TIFF"),
+    (b"MM\x00*", "a TIFF"), (b"BM", "a BMP"), (b"\x00\x00\x00", "an ISO media (HEIC/AVIF?)"),
+    (b"%PDF", "a PDF"), (b"<", "text/HTML"), (b"{", "JSON text"),
+)
+PNG_SIGNATURE = _PNG_SIGNATURE
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+
+
+def describe_head(head: bytes) -> str:
+    """What a file is, judged by its first bytes ("a GIF", "an empty file", ...)."""
+    if not head:
+        return "an empty file"
+    if head.startswith(_PNG_SIGNATURE):
+        return "a PNG"
+    if head.startswith(JPEG_SIGNATURE):
+        return "a JPEG"
+    for magic, name in _SIGNATURES:
+        if head.startswith(magic):
+            return name
+    return "not an image"
+
+
+def count_colors(path: str | os.PathLike[str], limit: int
+                 ) -> tuple[tuple[int, int], dict[str, int] | None]:
+    """The image's size and its opaque colours as ``#rrggbb`` -> pixels (palette and alpha
+    converted; fully transparent pixels left out), or ``None`` for more than ``limit``
+    colours. Raises :class:`MediaError` (a decompression bomb too)."""
+    from PIL import Image
+
+    fspath = os.fspath(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(fspath) as img:
+                size = img.size
+                counts = img.convert("RGBA").getcolors(limit)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaError(fspath, "too large to decode safely") from exc
+    except Exception as exc:  # noqa: BLE001 - corrupt media must become a diagnostic
+        raise MediaError(fspath, f"cannot be decoded: {exc}") from exc
+    if counts is None:
+        return size, None
+    found: dict[str, int] = {}
+    for count, (r, g, b, a) in counts:
+        if a == 0:
+            continue  # fully transparent: background
+        key = f"#{r:02x}{g:02x}{b:02x}"
+        found[key] = found.get(key, 0) + count
+    return size, found

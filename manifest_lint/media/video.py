@@ -301,3 +301,24 @@ def _seeks_back_to(container: InputContainer, stream: VideoStream, pts: int, dig
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return text or type(exc).__name__
+
+
+def probe_video_header(path: str) -> tuple[int, int, int]:
+    """Frame size (after CVAT's ``rotate``) and packet count, without decoding."""
+    import av
+
+    try:
+        with av.open(path, mode="r") as container:
+            if not container.streams.video:
+                raise MediaError(path, "no video stream")
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            rotate = stream.metadata.get("rotate")
+            if rotate:
+                width, height = rotated_size(width, height, int(rotate))
+            packets = sum(1 for p in container.demux(stream) if p.size)
+    except MediaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - FFmpeg errors on corrupt input
+        raise MediaError(path, f"cannot read video: {exc or type(exc).__name__}") from exc
+    return width, height, packets

@@ -1,6 +1,6 @@
 """Lookout for Vision CSV label files: ``image-location,class`` per row, no header."""
 
-from manifest_lint.kinds import KindSpec, Option
+from manifest_lint.kinds.spec import KindSpec, Option
 
 SPEC = KindSpec(
     name="csv",

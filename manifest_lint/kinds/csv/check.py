@@ -18,75 +18,27 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
 from manifest_lint.kinds.csv import rules as R
+from manifest_lint.kinds.csv.rows import (
+    HEADER_WORDS,
+    IMAGE_EXTENSIONS,
+    Row,
+    canonical_class,
+    decoded_lines,
+    format_row,
+)
 from manifest_lint.s3 import S3Uri, check_s3_uri, join_prefix
-from manifest_lint.textio import LineDecoder, iter_raw_lines
+from manifest_lint.textio import LineDecoder
 
 if TYPE_CHECKING:
-    from manifest_lint.engine import CheckContext
+    from manifest_lint.context import CheckContext
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 _FAST_EXT = (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG")
-HEADER_WORDS = frozenset({
-    "image", "images", "image-location", "image_location", "imagelocation", "location",
-    "path", "file", "filename", "file_name", "source-ref", "source_ref", "uri", "url", "s3",
-    "class", "label", "labels", "classification", "category", "class-name", "class_name",
-    "anomaly-label", "anomaly_label", "target", "y",
-})
 _CLASS_SLOTS = 1024  # the duplicate map packs (line, class index) into one int
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """A CSV record and the physical lines it spans."""
-
-    start: int
-    end: int
-    fields: list[str]
-
-
-def iter_rows(
-    f: io.BufferedIOBase, decoder: LineDecoder, *, skip_bom: bool
-) -> Iterator[Row | tuple[int, int, str]]:
-    """Rows of a CSV file; a ``(start, end, message)`` triple for a row that is not
-    valid CSV."""
-    reader = csv.reader(_decoded_lines(f, decoder, skip_bom=skip_bom), strict=True)
-    prev_end = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield (prev_end + 1, reader.line_num, str(exc))
-            prev_end = reader.line_num
-            continue
-        yield Row(prev_end + 1, reader.line_num, fields)
-        prev_end = reader.line_num
-
-
-def format_row(fields: list[str]) -> str:
-    """Serialise fields as one CSV record (minimal quoting, no terminator)."""
-    buf = io.StringIO()
-    # The terminator is part of what QUOTE_MINIMAL looks for: keep "\r\n" so fields
-    # with a newline get quoted, then cut it off.
-    csv.writer(buf, lineterminator="\r\n").writerow(fields)
-    return buf.getvalue()[:-2]
-
-
-def canonical_class(value: str, classes: list[str]) -> str | None:
-    """The allowed class ``value`` means after stripping and case-folding, if any."""
-    folded = value.strip().casefold()
-    for c in classes:
-        if c.casefold() == folded:
-            return c
-    return None
 
 
 class _State:
@@ -146,13 +98,12 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         decoder = LineDecoder()
         st = _State(list(opts["classes"]), opts["s3-path"])
         with ctx.open() as f:
-            lines = _decoded_lines(f, decoder, skip_bom=pre.bom)  # type: ignore[arg-type]
+            lines = decoded_lines(f, decoder, skip_bom=pre.bom)  # type: ignore[arg-type]
             yield from _check_rows(ctx, csv.reader(lines, strict=True), st)
         yield from decode_diagnostic(ctx, decoder.problem, R.ENCODING)
     yield from _bucket_diagnostics(ctx.display, st)
-    from manifest_lint.kinds.lfv.media import check_csv_media
-
-    yield from check_csv_media(ctx, rows=st.rows, bare_names=st.bare_names)
+    ctx.facts["rows"] = st.rows  # for the media pass the kind registry runs after this one
+    ctx.facts["bare_names"] = st.bare_names
     if not st.seen_content and not st.rows:
         yield R.EMPTY_FILE.diag(ctx.display, 1, "label file has no rows; add `image,class` rows")
 
@@ -237,15 +188,6 @@ def _block_pass(ctx: CheckContext, f: io.BufferedIOBase, st: _State) -> Iterator
         line_no = n
         if not chunk:
             return
-
-
-def _decoded_lines(f: io.BufferedIOBase, decoder: LineDecoder, *, skip_bom: bool
-                   ) -> Iterator[str]:
-    """Physical lines decoded one by one, remembering the first invalid byte."""
-    n = 0
-    for body, term in iter_raw_lines(f, skip_bom=skip_bom):  # type: ignore[arg-type]
-        n += 1
-        yield decoder.decode(body, n) + term.decode("ascii")
 
 
 def _check_rows(ctx: CheckContext, reader: Any, st: _State, first_line: int = 1
@@ -445,12 +387,3 @@ def _looks_like_header(fields: list[str], st: _State) -> bool:
         return False
     words = [f.strip().lower() for f in fields[:2]]
     return words[0] in HEADER_WORDS or words[1] in HEADER_WORDS
-
-
-def rows_of(path: Path) -> Iterator[Row | tuple[int, int, str]]:
-    """Rows of the CSV at ``path`` (for ``create lfv`` and manifest sync)."""
-    with open(path, "rb") as f:
-        bom = f.read(3) == b"\xef\xbb\xbf"
-        if not bom:
-            f.seek(0)
-        yield from iter_rows(f, LineDecoder(), skip_bom=False)  # type: ignore[arg-type]

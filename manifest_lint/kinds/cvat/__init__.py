@@ -1,6 +1,6 @@
 """CVAT dataset manifests (``manifest.jsonl`` for images, 3D scenes and video)."""
 
-from manifest_lint.kinds import KindSpec, Option
+from manifest_lint.kinds.spec import KindSpec, Option
 
 SORTING_CHOICES = ("", "lexicographical", "natural", "predefined")
 

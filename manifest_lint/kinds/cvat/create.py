@@ -68,10 +68,9 @@ from manifest_lint.kinds.cvat.sources import (
     sort_paths,
 )
 from manifest_lint.media import MediaError, check_regular_file
+from manifest_lint.media.executor import run_ordered, worker_count
 from manifest_lint.media.images import ImageInfo, probe_image
 
-# Below this many files a process pool costs more than it saves.
-PARALLEL_MIN_FILES = 32
 _MAX_LISTED_ERRORS = 10
 
 Progress = Callable[[int], None]
@@ -100,9 +99,10 @@ def build_image_records(
 ) -> Iterator[dict[str, Any]]:
     """CVAT records for ``paths`` (absolute, in output order) under ``root``.
 
-    Every image is decoded and hashed, in a process pool when ``jobs`` > 1 and there are at
-    least :data:`PARALLEL_MIN_FILES` files (``jobs=None``: one per CPU). ``progress`` is
-    called after each file with the number of files done. Raises the first :class:`MediaError`.
+    Every image is decoded and hashed, in a process pool when ``jobs`` > 1 and there are
+    enough files (see :mod:`manifest_lint.media.executor`; ``jobs=None``: one per CPU).
+    ``progress`` is called after each file with the number of files done. Raises the first
+    :class:`MediaError`.
     """
     for item in _records(os.fspath(root), paths, jobs=jobs, progress=progress):
         if isinstance(item, MediaError):
@@ -187,56 +187,25 @@ def _check_inside(path: str, root: str) -> None:
         raise MediaError(path, f"outside the dataset root {root}")
 
 
-def _probe_for_record(path: str, root: str) -> ImageInfo | MediaError:
-    """Process-pool worker: probe with checksum, returning errors instead of raising."""
-    try:
-        _check_inside(path, root)
-        return probe_image(path, checksum=True)
-    except MediaError as exc:
-        return exc
+def _probe_batch(root: str, paths: Sequence[str]) -> list[ImageInfo | MediaError]:
+    """Worker: probe with checksum, returning errors instead of raising."""
+    out: list[ImageInfo | MediaError] = []
+    for path in paths:
+        try:
+            _check_inside(path, root)
+            out.append(probe_image(path, checksum=True))
+        except MediaError as exc:
+            out.append(exc)
+    return out
 
 
 def _probe_all(
     root: str, paths: Sequence[str], *, jobs: int | None, progress: Progress | None
 ) -> Iterator[ImageInfo | MediaError]:
-    workers = _worker_count(jobs)
-    if workers > 1 and len(paths) >= max(PARALLEL_MIN_FILES, 2):
-        results = _probe_in_pool(root, paths, workers)
-    else:
-        results = (_probe_for_record(p, root) for p in paths)
-    for done, result in enumerate(results, 1):
-        if progress is not None:
-            progress(done)
-        yield result
-
-
-def _probe_in_pool(
-    root: str, paths: Sequence[str], workers: int
-) -> Iterator[ImageInfo | MediaError]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # forkserver (where available) avoids forking a parent that may run threads (progress bars).
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
-    workers = min(workers, len(paths))
-    chunksize = max(1, min(16, len(paths) // (workers * 8)))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        yield from pool.map(partial(_probe_for_record, root=root), paths, chunksize=chunksize)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _worker_count(jobs: int | None) -> int:
-    if jobs is None:
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # not on Linux
-            return os.cpu_count() or 1
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, not {jobs}")
-    return jobs
+    workers = worker_count(jobs)
+    for _path, info in run_ordered(partial(_probe_batch, root), paths, workers=workers,
+                                   progress=progress):
+        yield info
 
 
 # --------------------------------------------------------------------------- create

@@ -1,6 +1,6 @@
 """Lookout for Vision / Ground Truth manifests (JSON Lines, one object per image)."""
 
-from manifest_lint.kinds import KindSpec, Option
+from manifest_lint.kinds.spec import KindSpec, Option
 
 SPEC = KindSpec(
     name="lfv",

@@ -15,7 +15,6 @@ A line that starts an object but does not parse is joined with the following lin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -23,31 +22,32 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import orjson
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
-from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
+from manifest_lint.kinds.common import decode_diagnostic, drive, encoding_diagnostics
 from manifest_lint.kinds.lfv import rules as R
+from manifest_lint.kinds.lfv.reading import (
+    blocks,
+    describe,
+    invalid_message,
+    is_object,
+    json_kind,
+    minimum_counts,
+    newline_of,
+    role_of,
+)
 from manifest_lint.kinds.lfv.record import IMAGE_EXTENSIONS, RecordChecker, RecordInfo
 from manifest_lint.kinds.lfv.serialize import AWS_STYLE, Style, detect_style, dumps
-from manifest_lint.progress import no_progress, progress
-from manifest_lint.textio import MAX_LINE_BYTES, LineDecoder, LongLine, count_lines
+from manifest_lint.media.progress import no_progress
+from manifest_lint.textio import LineDecoder, LongLine
 
 if TYPE_CHECKING:
-    from manifest_lint.engine import CheckContext
+    from manifest_lint.context import CheckContext
     from manifest_lint.kinds.lfv.media import MediaChecker
     from manifest_lint.kinds.lfv.sync import Sync
 
-BLOCK_BYTES = 1 << 16
 MAX_OBJECT_LINES = 1000
 MAX_OBJECT_BYTES = 1 << 20
 MAX_MANIFEST_BYTES = 1 << 30
 LIMITS = {"train": 16_000, "test": 4_000}
-# (normal, anomaly) minimums by (project, role), from limits.md
-MINIMUMS = {
-    ("single", "train"): (20, 10),
-    ("separate", "train"): (10, 0),
-    ("separate", "test"): (10, 10),
-}
-_ROLE = re.compile(r"(?<![a-z])(train|training|test|testing)(?![a-z])")
-_CR_LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 _ONE = 1  # orjson returns the cached small ints, so `is` compares them exactly
 _ZERO = 0
 _NUMBERS = (int, float)
@@ -71,107 +71,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         return
     scan = _Scan(ctx)
     show = ctx.settings.progress and scan.media is not None and bool(scan.media.roots)
-    with ctx.open() as f:
-        total = count_lines(f) if show else 0
-    with progress(total, "checking media", enabled=show) as advance:
-        scan.advance = advance
-        with ctx.open() as f:
-            if pre.bom:
-                f.read(3)
-            yield from scan.run(f)
-        yield from scan.finish()
-
-
-def blocks(f: BinaryIO) -> Iterator[tuple[list[bytes], bool]]:
-    """Physical lines of ``f`` in batches, as ``(bodies, escapes)``.
-
-    Bodies have no ``\\n``; a body may end in the ``\\r`` of a CRLF (JSON ignores it, the
-    slow path strips it). Lone ``\\r`` terminators are split exactly. ``escapes`` is True
-    when the batch holds a backslash or DEL (a string may then hold control characters).
-    A line longer than ``MAX_LINE_BYTES`` comes alone as a :class:`LongLine` holding its
-    start, so memory stays bounded.
-    """
-    pending: list[bytes] = []
-    size = 0
-    long: LongLine | None = None
-    while True:
-        chunk = f.read(BLOCK_BYTES)
-        if not chunk:
-            break
-        if long is not None:  # skipping the rest of an over-long line
-            nl = chunk.find(b"\n")
-            if nl < 0:
-                long.size += len(chunk)
-                continue
-            long.size += nl
-            yield [long], False
-            long = None
-            chunk = chunk[nl + 1:]
-            if not chunk:
-                continue
-        cut = chunk.rfind(b"\n")
-        if cut < 0:
-            pending.append(chunk)
-            size += len(chunk)
-            if size > MAX_LINE_BYTES:
-                long = LongLine(b"".join(pending)[:256])
-                long.size = size
-                pending, size = [], 0
-            continue
-        head = chunk[: cut + 1]
-        if pending:
-            pending.append(head)
-            head = b"".join(pending)
-            pending, size = [], 0
-        if cut + 1 < len(chunk):
-            pending.append(chunk[cut + 1:])
-            size = len(chunk) - cut - 1
-        yield _split(head)
-    if long is not None:
-        yield [long], False
-    elif pending:
-        yield _split(b"".join(pending))
-
-
-def _split(data: bytes) -> tuple[list[bytes], bool]:
-    escapes = data.find(b"\\") >= 0 or data.find(b"\x7f") >= 0
-    if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):
-        lines, end = [], 0
-        for m in _CR_LINE.finditer(data):
-            lines.append(m.group(1))
-            end = m.end()
-        if end < len(data):
-            lines.append(data[end:])
-        return lines, escapes
-    lines = data.split(b"\n")
-    if data.endswith(b"\n"):
-        lines.pop()
-    return lines, escapes
-
-
-def role_of(ctx: CheckContext) -> str:
-    """``train``/``test`` from the config, else from the file name; '' if unknown."""
-    role: str = ctx.options.get("role", "")
-    if role:
-        return role
-    found = {"test" if m.group(1).startswith("test") else "train"
-             for m in _ROLE.finditer(ctx.path.stem.lower())}
-    return found.pop() if len(found) == 1 else ""
-
-
-def project_of(ctx: CheckContext, role: str) -> str:
-    """``single``/``separate`` from the config, else inferred (see the ``project`` option)."""
-    project: str = ctx.options.get("project", "")
-    if project:
-        return project
-    if role == "test":
-        return "separate"
-    if role == "train":
-        name = ctx.path.name.lower()
-        for a, b in (("training", "testing"), ("train", "test")):
-            if a in name and (ctx.path.parent / name.replace(a, b)).is_file():
-                return "separate"
-    return "single"
+    yield from drive(ctx, pre, scan, show_progress=show)
 
 
 class _Scan:
@@ -222,6 +122,10 @@ class _Scan:
             self.media_off = "--no-media"
             return None
         return MediaChecker.for_context(self.ctx)
+
+    def close(self) -> None:
+        if self.media is not None:
+            self.media.close()
 
     def _sync(self) -> Sync | None:
         from manifest_lint.kinds.lfv.sync import SYNC_RULES, Sync
@@ -367,17 +271,17 @@ class _Scan:
                 return
         if body.lstrip().startswith(b"{"):
             self.acc, self.acc_start, self.acc_size = [body], n, len(body)
-            self.acc_error = _describe(exc)
+            self.acc_error = describe(exc)
             self.acc_column = exc.colno if exc.lineno == 1 else 1
             return
-        yield R.INVALID_JSON.diag(self.path, n, _invalid_message(_describe(exc)),
+        yield R.INVALID_JSON.diag(self.path, n, invalid_message(describe(exc)),
                                   column=exc.colno if exc.lineno == 1 else 1)
 
     def _join(self, body: bytes, n: int) -> Iterator[Diagnostic]:
         """One more line of an object that started on ``acc_start``."""
         assert self.acc is not None
         stripped = body.strip()
-        if stripped.startswith(b"{") and stripped.endswith(b"}") and _is_object(body):
+        if stripped.startswith(b"{") and stripped.endswith(b"}") and is_object(body):
             yield from self._abandon()  # the open object never closed: this line is new
             yield from self._line(body, n)
             return
@@ -412,7 +316,7 @@ class _Scan:
         assert self.acc is not None
         rest, start, error = self.acc[1:], self.acc_start, self.acc_error
         self.acc = None
-        yield R.INVALID_JSON.diag(self.path, start, _invalid_message(error),
+        yield R.INVALID_JSON.diag(self.path, start, invalid_message(error),
                                   column=self.acc_column)
         for i, body in enumerate(rest, start + 1):
             yield from self._line(body, i)
@@ -428,7 +332,7 @@ class _Scan:
         if not isinstance(obj, dict):
             yield R.INVALID_JSON.diag(
                 self.path, start,
-                _invalid_message(f"the line is {_json_kind(obj)}, not an object"))
+                invalid_message(f"the line is {json_kind(obj)}, not an object"))
             return
         self.objects += 1
         if self.limit and self.objects == self.limit + 1:
@@ -486,11 +390,10 @@ class _Scan:
                 end: int) -> Iterator[Diagnostic]:
         """Media and CSV checks for the first object of an image."""
         if self.media is not None:
-            diags, size = self.media.image(sr, start)
-            self.advance(1)
-            yield from diags
-            for m in info.masks if info is not None else ():
-                yield from self.media.mask(m.ref, start, size, m.colors)
+            masks = [(m.ref, m.colors) for m in info.masks] if info is not None else []
+            for _task, diags in self.media.check(start, sr, masks):
+                self.advance(1)
+                yield from diags
         if self.sync is not None:
             shown = info.class_name if info is not None else cls
             d = self.sync.check(sr, cls, shown, start, end)
@@ -519,9 +422,12 @@ class _Scan:
                 f"{self.objects:,} images; a {self.role} dataset holds at most "
                 f"{self.limit:,} (this line is number {self.limit + 1:,}): split the dataset",
             )
-        yield from self._minimums()
+        yield from minimum_counts(self.ctx, self.path, self.role, self.normal, self.anomaly)
         if self.media is not None:
-            yield from self.media.finish()
+            for _task, diags in self.media.finish():
+                self.advance(1)
+                yield from diags
+            yield from self.media.size_diagnostics()
             if note := self.media.note():
                 self.ctx.note(note)
         elif self.media_off:
@@ -532,65 +438,7 @@ class _Scan:
 
     def _sync_finish(self) -> Iterator[Diagnostic]:
         if self.sync is not None:
-            yield from self.sync.finish(self.n, _newline(self.ctx))
-
-    def _minimums(self) -> Iterator[Diagnostic]:
-        if not self.role and self.ctx.options.get("project") != "single":
-            return
-        project = project_of(self.ctx, self.role)
-        want = MINIMUMS.get((project, self.role or "train"))
-        if want is None:
-            return
-        need_normal, need_anomaly = want
-        short = []
-        if self.normal < need_normal:
-            short.append(f"{self.normal} normal (needs {need_normal})")
-        if self.anomaly < need_anomaly:
-            short.append(f"{self.anomaly} anomaly (needs {need_anomaly})")
-        if short:
-            yield R.TOO_FEW.diag(
-                self.path, 1,
-                f"{' and '.join(short)} labeled images for the {self.role or 'train'} dataset "
-                f"of a {project}-dataset project; training will fail: add images "
-                "(set role/project under [tool.manifest-lint.lfv] if this is wrong)",
-            )
+            yield from self.sync.finish(self.n, newline_of(self.ctx))
 
 
-def _newline(ctx: CheckContext) -> str:
-    """The terminator of the file's first line (``\n`` when it has none)."""
-    with ctx.open() as f:
-        first = f.readline(1 << 20)
-    if first.endswith(b"\r\n"):
-        return "\r\n"
-    if b"\r" in first:
-        return "\r"
-    return "\n"
 
-
-def _is_object(body: bytes) -> bool:
-    try:
-        return isinstance(orjson.loads(body), dict)
-    except JSONDecodeError:
-        return False
-
-
-def _describe(exc: JSONDecodeError) -> str:
-    msg = exc.msg
-    if exc.lineno == 1:
-        msg += f" at column {exc.colno}"
-    return msg
-
-
-def _invalid_message(detail: str) -> str:
-    return (f"line is not a JSON object: {detail}; each line must be one complete JSON "
-            "object")
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "a JSON array"
-    if isinstance(value, str):
-        return "a JSON string"
-    if isinstance(value, bool) or value is None:
-        return f"JSON {orjson.dumps(value).decode()}"
-    return "a JSON number"

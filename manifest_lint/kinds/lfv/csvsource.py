@@ -82,7 +82,7 @@ def aws_code(d: Diagnostic) -> str:
 def load_csv(path: Path, config: Config, *, s3_path: str | None = None,
              media: bool = False, display: str | None = None) -> CsvSource:
     """Check and read the CSV at ``path``. Raises ``OSError`` only if it cannot be read."""
-    from manifest_lint.kinds.csv.check import Row, rows_of
+    from manifest_lint.kinds.csv.rows import Row, rows_of
 
     cfg = source_config(config, s3_path)
     settings = Settings(no_media=not media)

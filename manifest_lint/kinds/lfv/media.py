@@ -1,9 +1,15 @@
-"""Checking the images and masks a manifest (or CSV label file) references, on a local copy.
+"""Checking the images and masks a manifest (or CSV label file) references against the
+rules of Lookout for Vision.
 
 ``media-map`` (under ``[tool.manifest-lint.lfv]``) maps S3 prefixes to local folders relative
 to the config file: ``"s3://bucket/train/" = "data/train/"``. CSV rows without ``s3://`` are
 relative to the CSV's folder (or ``--media-root``). A reference that maps nowhere is not an
 error; it is counted and the count is reported as a note.
+
+Where the files are and how the work runs is the media layer's business: each folder is a
+:class:`~manifest_lint.media.store.LocalStore`, and the probing of one record (its image and
+masks) is one task of an :class:`~manifest_lint.media.executor.OrderedWork`, so results come
+back in order whether they ran here or in worker processes.
 
 Decisions:
 
@@ -18,37 +24,29 @@ Decisions:
 from __future__ import annotations
 
 import os
-import stat
-import warnings
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv import rules as R
+from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files
+from manifest_lint.media.executor import OrderedWork, worker_count
+from manifest_lint.media.store import LocalStore, StatResult, escape_reason
 from manifest_lint.rules import Rule
 
 if TYPE_CHECKING:
-    from manifest_lint.cache import MediaCache
-    from manifest_lint.engine import CheckContext
+    from manifest_lint.context import CheckContext
+    from manifest_lint.media.cache import MediaCache
 
 MIN_SIDE = 64
-MAX_SIDE = 4096
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_MASK_COLORS = 4096
 BACKGROUND_COLORS = frozenset({"#ffffff", "#000000"})
 MEDIA_RULES = (R.MEDIA_MISSING, R.IMAGE_FORMAT, R.IMAGE_DIMENSIONS, R.IMAGE_FILE_SIZE,
                R.SIZE_MISMATCH, R.MASK_FORMAT, R.MASK_SIZE, R.MASK_COLORS, R.PATH_ESCAPE)
-_PNG = b"\x89PNG\r\n\x1a\n"
-_JPEG = b"\xff\xd8\xff"
-_SIGNATURES = (
-    (b"GIF8", "a GIF"), (b"RIFF", "a RIFF (WebP?)"), (b"II*\x00", "a TIFF"),
-    (b"MM\x00*", "a TIFF"), (b"BM", "a BMP"), (b"\x00\x00\x00", "an ISO media (HEIC/AVIF?)"),
-    (b"%PDF", "a PDF"), (b"<", "text/HTML"), (b"{", "JSON text"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +74,24 @@ def parse_media_map(mapping: dict[str, str], root: Path) -> list[MediaRoot]:
 
 @dataclass(frozen=True, slots=True)
 class _Located:
-    path: Path | None = None  # the file to open
+    path: str | None = None  # the file to open
     skip: str = ""  # why not checked (no mapping, no folder)
     escape: str = ""  # why it must not be opened
+
+
+@dataclass(slots=True)
+class MediaTask:
+    """One record's media: its image and masks, located, with cached results filled in."""
+
+    line: int
+    ref: str
+    image: _Located
+    deep: bool
+    masks: list[tuple[str, _Located, frozenset[str] | None]] = field(default_factory=list)
+    tag: object = None  # the caller's own mark, returned with the result
+    stats: dict[str, StatResult] = field(default_factory=dict)  # path -> stat, for the cache
+    found: dict[str, list[Any]] = field(default_factory=dict)  # path -> probe outcome
+    problems: dict[str, str] = field(default_factory=dict)  # path -> why it cannot be probed
 
 
 class MediaChecker:
@@ -96,6 +109,7 @@ class MediaChecker:
         relative_base: Path | None = None,
         deep: bool = False,
         cache: MediaCache | None = None,
+        jobs: int | None = 1,
     ) -> None:
         self.display = display
         self.roots = roots
@@ -108,7 +122,9 @@ class MediaChecker:
         self.unchecked: Counter[str] = Counter()
         self.checked = 0
         self.sizes: dict[tuple[int, int], array[int]] = {}
-        self._real_roots: dict[Path, str] = {}
+        self._stores: dict[Path, LocalStore] = {}
+        self.work: OrderedWork[MediaTask, dict[str, list[Any]]] = OrderedWork(
+            probe_files, workers=worker_count(jobs) if deep else 1, send=_probes_of)
 
     @classmethod
     def for_context(cls, ctx: CheckContext, *, relative_base: Path | None = None
@@ -122,7 +138,7 @@ class MediaChecker:
             active=wanted and not ctx.settings.no_media,
             inactive_reason="--no-media" if wanted else "media rules not selected",
             relative_base=relative_base, deep=ctx.settings.deep,
-            cache=ctx.settings.media_cache(ctx.path, "lfv"),
+            cache=ctx.settings.media_cache(ctx.path, "lfv"), jobs=ctx.settings.jobs,
         )
 
     # ---------------------------------------------------------------- locating files
@@ -139,49 +155,118 @@ class MediaChecker:
         return self._inside(self.relative_base, ref)
 
     def _inside(self, folder: Path, rel: str) -> _Located:
-        if not folder.is_dir():
+        store = self._stores.get(folder)
+        if store is None:
+            store = self._stores[folder] = LocalStore(folder)
+        if not store.exists():
             return _Located(skip=f"media folder {_show(folder)} does not exist")
         if not rel or rel.endswith("/"):
             return _Located(skip="reference names a folder")
-        if "\x00" in rel:
-            return _Located(escape="contains a NUL character")
-        if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
-            return _Located(escape="is an absolute path")
-        if ".." in rel.replace("\\", "/").split("/"):
-            return _Located(escape="contains a '..' segment")
-        real_root = self._real_roots.get(folder)
-        if real_root is None:
-            real_root = self._real_roots[folder] = os.path.realpath(folder)
-        candidate = folder / rel
-        real = os.path.realpath(candidate)
-        if not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        reason = escape_reason(rel)
+        if reason is not None and not reason.startswith("starts with '~'"):
+            return _Located(escape=reason)
+        candidate = os.path.join(store.root, rel)
+        if not store.inside(candidate):
+            real = os.path.realpath(candidate)
             return _Located(escape=f"resolves to {real}, outside {_show(folder)} (symlink)")
         return _Located(path=candidate)
 
-    # ------------------------------------------------------------------------- images
+    # ------------------------------------------------------------------------ checking
 
-    def image(self, ref: str, line: int) -> tuple[list[Diagnostic], tuple[int, int] | None]:
-        """Check one image; returns its diagnostics and its stored size when it is readable."""
+    def check(self, line: int, ref: str, masks: Sequence[tuple[str, frozenset[str] | None]]
+              = (), tag: object = None) -> Iterator[tuple[MediaTask, list[Diagnostic]]]:
+        """Check one record's image and masks; yields the finished records (in order) with
+        their diagnostics, this one or earlier ones."""
         if not self.active:
-            self.unchecked[self.inactive_reason] += 1
-            return [], None
-        loc = self._locate(ref)
+            self.unchecked[self.inactive_reason] += 1 + len(masks)
+            return
+        task = MediaTask(line, ref, self._locate(ref), self.deep, tag=tag)
+        task.masks = [(m, self._locate(m), colors) for m, colors in masks]
+        pending = False
+        for loc, what in [(task.image, "image-deep" if self.deep else "image"),
+                          *((m[1], "mask") for m in task.masks)]:
+            if loc.path is not None:
+                pending |= not self._prepare(task, loc.path, what)
+        if not pending:
+            yield task, self._judge(task)
+            return
+        for done, found in self.work.submit(task):
+            done.found.update(found)
+            self._remember(done, found)
+            yield done, self._judge(done)
+
+    def _prepare(self, task: MediaTask, path: str, what: str) -> bool:
+        """Stat ``path`` and look it up in the cache; True when nothing is left to probe."""
+        self.checked += 1
+        try:
+            st = LocalStore.stat(path)
+        except FileNotFoundError:
+            task.problems[path] = "not found"
+            return True
+        except OSError as exc:
+            task.problems[path] = f"cannot be read: {exc.strerror or exc}"
+            return True
+        if not st.regular:
+            task.problems[path] = "is not a regular file"
+            return True
+        task.stats[path] = st
+        key = "lfv-image-deep" if what == "image-deep" else f"lfv-{what}"
+        if self.cache is not None:
+            hit = self.cache.get(path, st, key)
+            if isinstance(hit, list) and hit:
+                task.found[path] = hit
+                return True
+        return False
+
+    def _remember(self, task: MediaTask, found: dict[str, list[Any]]) -> None:
+        if self.cache is None:
+            return
+        for path, outcome in found.items():
+            st = task.stats.get(path)
+            if st is None:
+                continue
+            is_image = task.image.path == path
+            what = ("lfv-image-deep" if self.deep else "lfv-image") if is_image else "lfv-mask"
+            self.cache.put(path, st, what, outcome)
+
+    def finish(self) -> Iterator[tuple[MediaTask, list[Diagnostic]]]:
+        """The records still being probed, with their diagnostics; saves the cache."""
+        try:
+            for done, found in self.work.finish():
+                done.found.update(found)
+                self._remember(done, found)
+                yield done, self._judge(done)
+        finally:
+            self.work.close()
+            if self.cache is not None:
+                self.cache.save()
+
+    def close(self) -> None:
+        self.work.close()
+
+    # ------------------------------------------------------------------------ judging
+
+    def _judge(self, task: MediaTask) -> list[Diagnostic]:
+        out, size = self._judge_image(task)
+        for ref, loc, colors in task.masks:
+            out.extend(self._judge_mask(task, ref, loc, size, colors))
+        return out
+
+    def _judge_image(self, task: MediaTask) -> tuple[list[Diagnostic], tuple[int, int] | None]:
+        ref, line, loc = task.ref, task.line, task.image
         if loc.path is None:
             return self._unlocated(loc, ref, line, "image"), None
-        self.checked += 1
         out: list[Diagnostic] = []
-        st = self._stat(loc.path, ref, line, "image", out)
-        if st is None:
+        if not self._present(task, loc.path, ref, "image", out):
             return out, None
-        if st.st_size > MAX_FILE_BYTES:
+        st = task.stats[loc.path]
+        if st.size > MAX_FILE_BYTES:
             out.append(R.IMAGE_FILE_SIZE.diag(
                 self.display, line,
-                f"image {ref!r} is {st.st_size / 1048576:.1f} MiB; Lookout for Vision accepts "
+                f"image {ref!r} is {st.size / 1048576:.1f} MiB; Lookout for Vision accepts "
                 "at most 8 MiB: compress or resize it",
             ))
-        what = "lfv-image-deep" if self.deep else "lfv-image"
-        path = loc.path
-        outcome = self._cached(path, st, what, lambda: _probe_image(path, self.deep))
+        outcome = task.found[loc.path]
         if outcome[0] != "ok":
             rule = R.IMAGE_DIMENSIONS if outcome[0] == "too-large" else R.IMAGE_FORMAT
             out.append(rule.diag(self.display, line,
@@ -200,41 +285,19 @@ class MediaChecker:
         lines.append(line)
         return out, (w, h)
 
-    def _cached(self, path: Path, st: os.stat_result, what: str,
-                compute: Callable[[], list[Any]]) -> list[Any]:
-        if self.cache is not None:
-            hit = self.cache.get(path, st, what)
-            if isinstance(hit, list) and hit:
-                return hit
-        value = compute()
-        if self.cache is not None:
-            self.cache.put(path, st, what, value)
-        return value
-
-    def _stat(self, path: Path, ref: str, line: int, what: str, out: list[Diagnostic]
-              ) -> os.stat_result | None:
-        """The file's status if it is a regular file, else None with a diagnostic."""
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            out.append(R.MEDIA_MISSING.diag(
-                self.display, line,
-                f"{what} {ref!r} not found: no file {_show(path)}; copy it there or fix the "
-                "reference",
-            ))
-            return None
-        except OSError as exc:
-            out.append(R.MEDIA_MISSING.diag(
-                self.display, line,
-                f"{what} {ref!r} ({_show(path)}) cannot be read: {exc.strerror or exc}",
-            ))
-            return None
-        if not stat.S_ISREG(st.st_mode):
-            out.append(R.MEDIA_MISSING.diag(
-                self.display, line, f"{what} {ref!r} ({_show(path)}) is not a regular file",
-            ))
-            return None
-        return st
+    def _present(self, task: MediaTask, path: str, ref: str, what: str,
+                 out: list[Diagnostic]) -> bool:
+        """True when ``path`` was a regular file; else a diagnostic saying why not."""
+        problem = task.problems.get(path)
+        if problem is None:
+            return True
+        if problem == "not found":
+            message = (f"{what} {ref!r} not found: no file {_show(path)}; copy it there or "
+                       "fix the reference")
+        else:
+            message = f"{what} {ref!r} ({_show(path)}) {problem}"
+        out.append(R.MEDIA_MISSING.diag(self.display, task.line, message))
+        return False
 
     def _unlocated(self, loc: _Located, ref: str, line: int, what: str) -> list[Diagnostic]:
         if loc.escape:
@@ -246,27 +309,18 @@ class MediaChecker:
         self.unchecked[loc.skip] += 1
         return []
 
-    # -------------------------------------------------------------------------- masks
-
-    def mask(
-        self, ref: str, line: int, image_size: tuple[int, int] | None,
-        colors: frozenset[str] | None,
-    ) -> list[Diagnostic]:
-        """Check one mask: a real PNG of the image's size whose colours are all in
-        ``colors`` (lowercase ``#rrggbb``; None skips the colour check)."""
-        if not self.active:
-            self.unchecked[self.inactive_reason] += 1
-            return []
-        loc = self._locate(ref)
+    def _judge_mask(self, task: MediaTask, ref: str, loc: _Located,
+                    image_size: tuple[int, int] | None, colors: frozenset[str] | None
+                    ) -> list[Diagnostic]:
+        """A real PNG of the image's size whose colours are all in ``colors`` (lowercase
+        ``#rrggbb``; None skips the colour check)."""
+        line = task.line
         if loc.path is None:
             return self._unlocated(loc, ref, line, "mask")
-        self.checked += 1
         out: list[Diagnostic] = []
-        st = self._stat(loc.path, ref, line, "mask", out)
-        if st is None:
+        if not self._present(task, loc.path, ref, "mask", out):
             return out
-        path = loc.path
-        outcome = self._cached(path, st, "lfv-mask", lambda: _probe_mask(path))
+        outcome = task.found[loc.path]
         kind = outcome[0]
         if kind != "ok":
             rule = {"too-large": R.MASK_SIZE, "colors": R.MASK_COLORS}.get(kind, R.MASK_FORMAT)
@@ -301,11 +355,8 @@ class MediaChecker:
 
     # ------------------------------------------------------------------------ summary
 
-    def finish(self) -> Iterator[Diagnostic]:
-        """Diagnostics for images whose size differs from the majority size; saves the
-        cache."""
-        if self.cache is not None:
-            self.cache.save()
+    def size_diagnostics(self) -> Iterator[Diagnostic]:
+        """Diagnostics for images whose size differs from the majority size."""
         if len(self.sizes) < 2 or not self.enabled(R.SIZE_MISMATCH):
             return
         total = sum(len(v) for v in self.sizes.values())
@@ -333,6 +384,19 @@ class MediaChecker:
         return f"{refs}: {reasons}"
 
 
+def _probes_of(task: MediaTask) -> list[Probe]:
+    """What travels to a worker: the files of the record still to probe."""
+    out: list[Probe] = []
+    image = task.image.path
+    if image is not None and image in task.stats and image not in task.found:
+        out.append((image, "image-deep" if task.deep else "image"))
+    for _ref, loc, _colors in task.masks:
+        p = loc.path
+        if p is not None and p in task.stats and p not in task.found:
+            out.append((p, "mask"))
+    return out
+
+
 def _show(path: Path | str) -> str:
     """``path`` relative to the working folder when below it."""
     p = Path(path)
@@ -342,132 +406,7 @@ def _show(path: Path | str) -> str:
         return p.as_posix()
 
 
-def _what(head: bytes) -> str:
-    if not head:
-        return "an empty file"
-    for magic, name in _SIGNATURES:
-        if head.startswith(magic):
-            return name
-    return "not an image"
-
-
 def add_note(ctx: CheckContext, text: str) -> None:
     """Hand ``text`` to the engine as a note on this file (nothing when empty)."""
     if text:
         ctx.note(text)
-
-
-def _probe_image(path: Path, deep: bool) -> list[Any]:
-    """``["ok", w, h]`` (stored size), or ``[problem kind, message]``; never raises."""
-    from manifest_lint.media import MediaError
-    from manifest_lint.media.images import probe_image
-
-    try:
-        with open(path, "rb") as f:
-            head = f.read(16)
-    except OSError as exc:
-        return ["format", f"cannot be read: {exc.strerror or exc}"]
-    if not head.startswith((_PNG, _JPEG)):
-        return ["format", f"is {_what(head)}, not a PNG or JPEG; convert it (Lookout for "
-                          "Vision accepts only PNG and JPEG)"]
-    try:
-        info = probe_image(path, checksum=deep)
-    except MediaError as exc:
-        if "too large" in exc.message:
-            return ["too-large", f"is too large to decode safely ({exc.message}); Lookout "
-                                 f"for Vision accepts at most {MAX_SIDE}x{MAX_SIDE}"]
-        return ["format", f"cannot be read: {exc.message}; re-export it as PNG or JPEG"]
-    return ["ok", info.raw_width, info.raw_height]
-
-
-def _probe_mask(path: Path) -> list[Any]:
-    """``["ok", w, h, {colour: pixels}]`` for opaque-enough pixels, or ``[problem kind,
-    message]``; never raises."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(16)
-    except OSError as exc:
-        return ["format", f"cannot be read: {exc.strerror or exc}"]
-    if not head.startswith(_PNG):
-        return ["format", f"is {_what(head)}, not a PNG; save the mask as PNG (renaming is "
-                          "not enough)"]
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                size = img.size
-                counts = img.convert("RGBA").getcolors(MAX_MASK_COLORS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return ["too-large", "is too large to decode safely"]
-    except Exception as exc:  # noqa: BLE001 - corrupt media must become a diagnostic
-        return ["format", f"cannot be decoded: {exc}; re-export it as PNG"]
-    if counts is None:
-        return ["colors", f"has more than {MAX_MASK_COLORS} colours: it is not a label mask "
-                          "(saved with anti-aliasing, or a photo?)"]
-    found: dict[str, int] = {}
-    for count, (r, g, b, a) in counts:
-        if a == 0:
-            continue  # fully transparent: background
-        key = f"#{r:02x}{g:02x}{b:02x}"
-        found[key] = found.get(key, 0) + count
-    return ["ok", size[0], size[1], found]
-
-
-def check_csv_media(ctx: CheckContext, *, rows: int, bare_names: int
-                    ) -> Iterator[Diagnostic]:
-    """Media checks for a CSV label file (called by the CSV checker after its pass, with the
-    number of rows and of bare image names it saw).
-
-    ``s3://`` rows go through ``media-map``; other rows are relative to ``--media-root`` or
-    the CSV's folder. Each image is checked once. The CSV is read a second time only when
-    some row can be reachable; when no bare name exists locally at all, the bare names are
-    taken to live only in S3 (counted in a note, not reported missing one by one).
-    """
-    from manifest_lint.kinds.csv.check import HEADER_WORDS, Row, canonical_class, rows_of
-
-    if ctx.settings.no_media or not any(ctx.enabled(r) for r in MEDIA_RULES):
-        return  # no second pass over the CSV just to count what was not checked
-    if not ctx.config.options("lfv").get("media-map") and not bare_names:
-        if rows:
-            add_note(ctx, f"{rows} media reference{'s' if rows != 1 else ''} not checked: "
-                     "no media-map entry maps their bucket to a local folder "
-                     "([tool.manifest-lint.lfv] media-map)")
-        return
-    base = ctx.settings.media_root or ctx.path.parent
-    media = MediaChecker.for_context(ctx, relative_base=base)
-    seen: set[str] = set()
-    first = True
-    relative_missing: list[Diagnostic] = []
-    relative_found = 0
-    for row in rows_of(ctx.source):
-        if not isinstance(row, Row) or not row.fields or not row.fields[0].strip():
-            continue
-        image = row.fields[0].strip()
-        if first:
-            first = False
-            cls = row.fields[1] if len(row.fields) > 1 else ""
-            if canonical_class(cls, ["normal", "anomaly"]) is None and (
-                    image.lower() in HEADER_WORDS):
-                continue
-        if image in seen:
-            continue
-        seen.add(image)
-        if image.lower().startswith("s3:") or "://" in image:
-            yield from media.image(image, row.start)[0]
-            continue
-        # A bare name, as `create lfv` joins it to the prefix (leading "/" dropped).
-        diags, _size = media.image(image.lstrip("/"), row.start)
-        missing = [d for d in diags if d.code == R.MEDIA_MISSING.code]
-        relative_missing.extend(missing)
-        relative_found += not missing and not any(d.code == R.PATH_ESCAPE.code for d in diags)
-        yield from (d for d in diags if d.code != R.MEDIA_MISSING.code)
-    if relative_found:
-        yield from relative_missing
-    elif relative_missing:
-        n = len(relative_missing)
-        media.unchecked[f"no bare image name exists below {_show(base)} (use --media-root "
-                        "to point at a local copy)"] += n
-    yield from media.finish()
-    add_note(ctx, media.note())

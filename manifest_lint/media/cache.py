@@ -1,9 +1,10 @@
 """A cache of per-media-file results (sizes, checksums, key frames), like ruff's.
 
-Entries are keyed by the media file's absolute path, size and mtime, under a folder named
-after the tool version, one JSON shard per manifest. Shards are written atomically (temp
-file + ``os.replace``), so two runs sharing the cache never see a torn file; the last
-writer wins. The folder carries a ``CACHEDIR.TAG`` so backup tools skip it.
+Entries are keyed by the media file's location (absolute path, or URL), size and change
+token (mtime on disk, ETag in a bucket: see :class:`~manifest_lint.media.store.StatResult`),
+under a folder named after the tool version, one JSON shard per manifest. Shards are
+written atomically (temp file + ``os.replace``), so two runs sharing the cache never see
+a torn file; the last writer wins. The folder carries a ``CACHEDIR.TAG`` so backup tools skip it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from manifest_lint import __version__
 from manifest_lint.atomic import write_atomically
+
+if TYPE_CHECKING:
+    from manifest_lint.media.store import StatResult
 
 CACHE_DIR_NAME = ".manifest_lint_cache"
 ENV_DIR = "MANIFEST_LINT_CACHE_DIR"
@@ -55,20 +59,25 @@ class MediaCache:
         return self._file is not None
 
     @staticmethod
-    def _key(path: Path, what: str) -> str:
-        return f"{what}\0{path.resolve()}"
+    def _key(where: str | os.PathLike[str], what: str) -> str:
+        where = os.fspath(where)
+        if "://" not in where:
+            where = os.path.realpath(where)
+        return f"{what}\0{where}"
 
-    def get(self, path: Path, st: os.stat_result, what: str) -> Any | None:
-        """The cached result for ``path`` if its size and mtime are unchanged."""
-        entry = self._entries.get(self._key(path, what))
-        if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+    def get(self, where: str | os.PathLike[str], st: StatResult, what: str) -> Any | None:
+        """The cached result for ``where`` if its size and change token are unchanged."""
+        entry = self._entries.get(self._key(where, what))
+        if (isinstance(entry, list) and len(entry) == 3 and entry[0] == st.size
+                and entry[1] == st.token):
             return entry[2]
         return None
 
-    def put(self, path: Path, st: os.stat_result, what: str, value: Any) -> None:
+    def put(self, where: str | os.PathLike[str], st: StatResult, what: str,
+            value: Any) -> None:
         if self._file is None:
             return
-        self._entries[self._key(path, what)] = [st.st_size, st.st_mtime_ns, value]
+        self._entries[self._key(where, what)] = [st.size, st.token, value]
         self._dirty = True
 
     def save(self) -> None:

@@ -1,0 +1,81 @@
+"""Probing the files of Lookout for Vision records (in worker processes): what an image or
+mask is, its size and a mask's colours, as small lists that travel back and are cached.
+Never raises for bad media: an outcome describes the problem instead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from manifest_lint.media.images import JPEG_SIGNATURE, PNG_SIGNATURE, describe_head
+
+MAX_SIDE = 4096
+MAX_MASK_COLORS = 4096
+
+# What a worker gets: (path, "image" | "image-deep" | "mask") for every file to probe.
+Probe = tuple[str, str]
+
+
+def probe_files(batch: Sequence[list[Probe]]) -> list[dict[str, list[Any]]]:
+    """Worker: probe the files of a batch of records (a module-level function)."""
+    out = []
+    for probes in batch:
+        found: dict[str, list[Any]] = {}
+        for path, what in probes:
+            found[path] = _probe_mask(path) if what == "mask" else _probe_image(
+                path, what == "image-deep")
+        out.append(found)
+    return out
+
+
+def _head(path: str) -> bytes | str:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+
+
+def _probe_image(path: str, deep: bool) -> list[Any]:
+    """``["ok", w, h]`` (stored size), or ``[problem kind, message]``; never raises."""
+    from manifest_lint.media import MediaError
+    from manifest_lint.media.images import probe_image
+
+    head = _head(path)
+    if isinstance(head, str):
+        return ["format", head]
+    if not head.startswith((PNG_SIGNATURE, JPEG_SIGNATURE)):
+        return ["format", f"is {describe_head(head)}, not a PNG or JPEG; convert it (Lookout "
+                          "for Vision accepts only PNG and JPEG)"]
+    try:
+        info = probe_image(path, checksum=deep)
+    except MediaError as exc:
+        if "too large" in exc.message:
+            return ["too-large", f"is too large to decode safely ({exc.message}); Lookout "
+                                 f"for Vision accepts at most {MAX_SIDE}x{MAX_SIDE}"]
+        return ["format", f"cannot be read: {exc.message}; re-export it as PNG or JPEG"]
+    return ["ok", info.raw_width, info.raw_height]
+
+
+def _probe_mask(path: str) -> list[Any]:
+    """``["ok", w, h, {colour: pixels}]`` for opaque-enough pixels, or ``[problem kind,
+    message]``; never raises."""
+    from manifest_lint.media import MediaError
+    from manifest_lint.media.images import count_colors
+
+    head = _head(path)
+    if isinstance(head, str):
+        return ["format", head]
+    if not head.startswith(PNG_SIGNATURE):
+        return ["format", f"is {describe_head(head)}, not a PNG; save the mask as PNG "
+                          "(renaming is not enough)"]
+    try:
+        size, found = count_colors(path, MAX_MASK_COLORS)
+    except MediaError as exc:
+        if "too large" in exc.message:
+            return ["too-large", "is too large to decode safely"]
+        return ["format", f"{exc.message}; re-export it as PNG"]
+    if found is None:
+        return ["colors", f"has more than {MAX_MASK_COLORS} colours: it is not a label mask "
+                          "(saved with anti-aliasing, or a photo?)"]
+    return ["ok", size[0], size[1], found]
