@@ -6,11 +6,14 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from manifest_lint import __version__
+
+if TYPE_CHECKING:
+    from manifest_lint.output import OutputOptions
 
 app = typer.Typer(
     name="manifest-lint",
@@ -31,6 +34,9 @@ class Format(str, Enum):
     concise = "concise"
     json = "json"
     github = "github"
+    sarif = "sarif"
+    gitlab = "gitlab"
+    junit = "junit"
 
 
 class Color(str, Enum):
@@ -122,6 +128,26 @@ CacheDirOpt = Annotated[
                  help="Cache folder (default: .manifest_lint_cache next to the config "
                  "file, or in the current folder)."),
 ]
+StatisticsOpt = Annotated[
+    bool, typer.Option("--statistics", help="Print how often each rule fired (count, code, "
+                       "name, fixable) instead of the problems; with --format json, add a "
+                       "\"statistics\" list; with other formats, print it on stderr.")
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--baseline", help="Report only problems this baseline file does not "
+                 "record (config: baseline)."),
+]
+NoBaselineOpt = Annotated[
+    bool, typer.Option("--no-baseline", help="Ignore the baseline of the config: report "
+                       "every problem.")
+]
+WriteBaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--write-baseline", help="Record every current problem in this baseline "
+                 "file (by file, rule and record, not line number) and exit 0; later runs "
+                 "with --baseline report only new problems."),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Use this config file (pyproject.toml or "
@@ -195,27 +221,31 @@ def _format(fmt: Format | None) -> Format:
     return Format.github if os.environ.get("GITHUB_ACTIONS") == "true" else Format.full
 
 
-def _report(results: list, fmt: Format | None, output: Path | None,  # type: ignore[type-arg]
-            color: Color, *, fixing: bool = False) -> None:
-    from manifest_lint.engine import Summary
-    from manifest_lint.reporters import get_reporter
+def _output(run: _Run, fmt: Format | None, output: Path | None, color: Color,
+            statistics: bool, baseline: Path | None, no_baseline: bool, *,
+            write_baseline: Path | None = None, fixing: bool = False) -> OutputOptions:
+    """How to report; reads the baseline now, so a bad one fails before any work."""
+    from manifest_lint.output import OutputOptions
 
-    fmt = _format(fmt)
-    if fmt is not Format.full or output is not None:
-        # Machine formats keep stdout to the report: say the rest on stderr.
-        for r in results:
-            if fixing and r.fixed:
-                typer.echo(f"fixed {r.fixed} problems in {r.display}", err=True)
-            for note in r.notes:
-                typer.echo(f"{r.display}: note: {note}", err=True)
-    summary = Summary.of(results)
-    render = get_reporter(fmt.value)
-    want_color = {Color.always: True, Color.never: False, Color.auto: None}[color]
-    if output is not None:
-        with open(output, "w", encoding="utf-8") as fh:
-            render(results, summary, fh, want_color if want_color else False)
-    else:
-        render(results, summary, sys.stdout, want_color)
+    if baseline is not None and no_baseline:
+        raise typer.BadParameter("--baseline and --no-baseline cannot be used together")
+    opts = OutputOptions(
+        format=_format(fmt).value, output_file=output,
+        color={Color.always: True, Color.never: False, Color.auto: None}[color],
+        statistics=statistics,
+        baseline=None if no_baseline else (baseline or run.config.baseline),
+        write_baseline=write_baseline, strict=run.settings.strict,
+        exit_zero=run.settings.exit_zero, fixing=fixing,
+    )
+    opts.load_baseline()
+    return opts
+
+
+def _finish(run: _Run, results: list, opts: OutputOptions) -> int:  # type: ignore[type-arg]
+    from manifest_lint.engine import Selection
+    from manifest_lint.output import finish
+
+    return finish(results, opts, Selection(run.config, run.settings))
 
 
 def _guard(func):  # type: ignore[no-untyped-def]
@@ -258,17 +288,20 @@ def lint(
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     cache_dir: CacheDirOpt = None,
+    statistics: StatisticsOpt = False,
+    baseline: BaselineOpt = None,
+    no_baseline: NoBaselineOpt = False,
+    write_baseline: WriteBaselineOpt = None,
 ) -> None:
     """Check files and report every problem with file and line."""
-    from manifest_lint.engine import Summary, exit_code
     from manifest_lint.runner import run_lint
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
                deep, jobs, no_cache, cache_dir, format)
+    opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
+                   write_baseline=write_baseline)
     results = run_lint(run.targets(), run.config, run.settings)
-    _report(results, format, output_file, color)
-    raise typer.Exit(exit_code(Summary.of(results), strict=run.settings.strict,
-                               exit_zero=exit_zero))
+    raise typer.Exit(_finish(run, results, opts))
 
 
 @app.command()
@@ -291,6 +324,9 @@ def fix(
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     cache_dir: CacheDirOpt = None,
+    statistics: StatisticsOpt = False,
+    baseline: BaselineOpt = None,
+    no_baseline: NoBaselineOpt = False,
 ) -> None:
     """Apply safe fixes in place (atomically), then report what remains."""
     from manifest_lint.engine import Summary, exit_code
@@ -298,18 +334,19 @@ def fix(
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
                deep, jobs, no_cache, cache_dir, format)
+    opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
+                   fixing=True)
     diffs: list[str] = []
     results = run_fix(run.targets(), run.config, run.settings, diff=diff,
                       on_diff=diffs.append)
-    summary = Summary.of(results)
-    code = exit_code(summary, strict=run.settings.strict, exit_zero=exit_zero)
     if diff:
+        summary = Summary.of(results)
+        code = exit_code(summary, strict=run.settings.strict, exit_zero=exit_zero)
         sys.stdout.write("".join(diffs))
         changed = sum(1 for r in results if r.fixed)
         typer.echo(f"would fix {summary.fixed} problems in {changed} files", err=True)
         raise typer.Exit(1 if diffs and not exit_zero else code)
-    _report(results, format, output_file, color, fixing=True)
-    raise typer.Exit(code)
+    raise typer.Exit(_finish(run, results, opts))
 
 
 @app.command()

@@ -41,6 +41,10 @@ TOP_LEVEL: dict[str, Option] = {
         "dict[str,str]", {}, "Glob -> kind (csv, lfv, cvat, or skip) to force a file's kind."
     ),
     "strict": Option("bool", False, "Fail (exit 1) on warnings too."),
+    "baseline": Option(
+        "str", "", "Baseline file (relative to the config file): problems it records are "
+        "not reported. Write it with `lint --write-baseline FILE`."
+    ),
 }
 
 
@@ -57,6 +61,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)
     strict: bool = False
+    baseline: Path | None = None
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def options(self, kind: str) -> dict[str, Any]:
@@ -135,6 +140,7 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
     cfg.exclude = list(table.get("exclude", []))
     cfg.kinds = dict(table.get("kinds", {}))
     cfg.strict = bool(table.get("strict", False))
+    cfg.baseline = root / table["baseline"] if table.get("baseline") else None
     for glob, kind in cfg.kinds.items():
         if kind not in KINDS and kind != "skip":
             raise ConfigError(

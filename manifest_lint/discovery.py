@@ -97,7 +97,7 @@ def _drop_gitignored(root: Path, files: list[Path]) -> list[Path]:
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), "check-ignore", "-z", "--stdin"],
-            input=b"\0".join(str(f.resolve()).encode() for f in files),
+            input=b"\0".join(os.fsencode(f.resolve()) for f in files),
             capture_output=True, timeout=60, check=False,
         )
     except (OSError, subprocess.SubprocessError):

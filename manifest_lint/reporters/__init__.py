@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import TextIO
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from manifest_lint.engine import FileResult, Summary
 
-FORMATS = ("full", "concise", "json", "github")
+if TYPE_CHECKING:
+    from manifest_lint.baseline import Outcome
 
-Reporter = Callable[[list[FileResult], Summary, TextIO, "bool | None"], None]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+FORMATS = ("full", "concise", "json", "github", "sarif", "gitlab", "junit")
+
+
+def _cwd() -> Path:
+    return Path.cwd()
+
+
+@dataclass
+class ReportOptions:
+    """What a report needs besides the results: whether to show rule statistics, what
+    the baseline hid, and the folder that repository-relative paths start from."""
+
+    statistics: bool = False
+    baseline: Outcome | None = None
+    root: Path = field(default_factory=_cwd)
+
+
+Reporter = Callable[[list[FileResult], Summary, TextIO, "bool | None", "ReportOptions | None"],
+                    None]
 
 
 def get_reporter(name: str) -> Reporter:
@@ -22,6 +46,18 @@ def get_reporter(name: str) -> Reporter:
         from manifest_lint.reporters.json import render
     elif name == "github":
         from manifest_lint.reporters.github import render
+    elif name == "sarif":
+        from manifest_lint.reporters.sarif import render
+    elif name == "gitlab":
+        from manifest_lint.reporters.gitlab import render
+    elif name == "junit":
+        from manifest_lint.reporters.junit import render
     else:  # pragma: no cover - the CLI validates the name
         raise ValueError(name)
     return render
+
+
+def clean_text(s: str) -> str:
+    """``s`` with every lone surrogate replaced by U+FFFD, so that it can be written as
+    UTF-8 (Python decodes a file name that is not UTF-8 into such surrogates)."""
+    return _SURROGATE.sub("\ufffd", s)

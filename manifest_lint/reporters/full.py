@@ -4,14 +4,18 @@ and a summary table."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from manifest_lint.engine import FileResult, Summary
+from manifest_lint.reporters import ReportOptions
 from manifest_lint.textio import iter_raw_lines
+
+if TYPE_CHECKING:
+    from manifest_lint.baseline import Outcome
 
 MAX_SOURCE_CHARS = 160
 
@@ -49,7 +53,14 @@ def make_console(out: TextIO, color: bool | None) -> Console:
     )
 
 
-def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None) -> None:
+def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None,
+           options: ReportOptions | None = None) -> None:
+    options = options or ReportOptions()
+    if options.statistics:
+        from manifest_lint.reporters.statistics import rule_statistics, write_text
+
+        write_text(rule_statistics(results), out)
+        return
     console = make_console(out, color)
     for r in results:
         if not r.diagnostics and not r.fixed and not r.notes:
@@ -74,15 +85,17 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
                 width = len(str(d.line))
                 console.print(f"  [blue]{d.line:>{width}} │[/] {escape(src)}")
             console.print()
-    _summary(console, summary)
+    _summary(console, summary, options.baseline)
 
 
-def _summary(console: Console, s: Summary) -> None:
+def _summary(console: Console, s: Summary, baseline: Outcome | None) -> None:
     table = Table(title="manifest-lint summary", title_justify="left", show_header=True)
     for col in ("files", "errors", "warnings", "fixable"):
         table.add_column(col, justify="right")
     if s.fixed:
         table.add_column("fixed", justify="right")
+    if baseline is not None:
+        table.add_column("baselined", justify="right")
     row = [
         str(s.files),
         f"[red]{s.errors}[/]" if s.errors else "0",
@@ -91,12 +104,20 @@ def _summary(console: Console, s: Summary) -> None:
     ]
     if s.fixed:
         row.append(f"[green]{s.fixed}[/]")
+    if baseline is not None:
+        row.append(f"[dim]{baseline.hidden}[/]")
     table.add_row(*row)
     console.print(table)
+    if baseline is not None:
+        from manifest_lint.baseline import summary_line
+
+        console.print(f"[dim]{escape(summary_line(baseline))}[/]")
     if s.fixable:
         console.print(
             f"[cyan]{s.fixable} problem{'s are' if s.fixable != 1 else ' is'} fixable with "
             "`manifest-lint fix`[/] (marked [*])"
         )
     elif not s.errors and not s.warnings:
-        console.print("[green]All checks passed.[/]")
+        hidden = baseline is not None and baseline.hidden
+        console.print("[green]No new problems.[/]" if hidden else "[green]All checks passed.[/]")
+

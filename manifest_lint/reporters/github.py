@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from manifest_lint.engine import FileResult, Summary
+from manifest_lint.reporters import ReportOptions
 
 
 def _data(s: str) -> str:
@@ -15,7 +16,8 @@ def _prop(s: str) -> str:
     return _data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None) -> None:
+def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None,
+           options: ReportOptions | None = None) -> None:
     for r in results:
         for d in r.diagnostics:
             level = "error" if d.severity.value == "error" else "warning"

@@ -1,4 +1,6 @@
-"""``--format json``: exactly one object, ``{"diagnostics": [...], "summary": {...}}``."""
+"""``--format json``: exactly one object, ``{"diagnostics": [...], "summary": {...}}``;
+with a baseline the summary also says how many problems it hid and how many of its
+entries are stale, and ``--statistics`` adds a ``"statistics"`` list."""
 
 from __future__ import annotations
 
@@ -6,12 +8,22 @@ import json
 from typing import TextIO
 
 from manifest_lint.engine import FileResult, Summary
+from manifest_lint.reporters import ReportOptions
 
 
-def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None) -> None:
-    payload = {
+def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None,
+           options: ReportOptions | None = None) -> None:
+    totals: dict[str, object] = dict(summary.to_json())
+    payload: dict[str, object] = {
         "diagnostics": [d.to_json() for r in results for d in r.diagnostics],
-        "summary": summary.to_json(),
+        "summary": totals,
     }
+    if options is not None and options.baseline is not None:
+        totals["hidden_by_baseline"] = options.baseline.hidden
+        totals["stale_baseline_entries"] = options.baseline.stale
+    if options is not None and options.statistics:
+        from manifest_lint.reporters.statistics import rule_statistics
+
+        payload["statistics"] = [s.to_json() for s in rule_statistics(results)]
     json.dump(payload, out, ensure_ascii=False)
     out.write("\n")
