@@ -222,3 +222,17 @@ def test_read_lines_streams_only_what_it_needs(tmp_path: Path) -> None:
     assert read_lines(p, {1, 3, 5, 9}) == {1: b"one", 3: b"three", 5: b"five"}
     assert read_lines(tmp_path / "missing.csv", {1}) == {}
     assert read_lines(p, set()) == {}
+
+
+def test_file_scoped_codes_are_rules() -> None:
+    from manifest_lint.identity import FILE_SCOPED
+    from manifest_lint.rules import find_rule
+
+    assert all(find_rule(code) is not None for code in FILE_SCOPED)
+
+
+def test_write_baseline_failure_is_a_usage_error(labels: Path) -> None:
+    r = run_cli("lint", "--write-baseline", "no/such/folder/b.json", ".", cwd=labels)
+    assert r.code == 2
+    assert r.stderr.startswith("manifest-lint: error: no/such/folder/b.json: cannot write "
+                               "baseline: ")
