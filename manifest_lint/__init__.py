@@ -1,3 +1,3 @@
 """manifest-lint: lint and fix computer-vision label files and dataset manifests."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

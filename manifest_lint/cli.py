@@ -74,9 +74,9 @@ PathsArg = Annotated[
 ]
 FormatOpt = Annotated[
     Format | None,
-    typer.Option("--format", "-f", envvar="MANIFEST_LINT_OUTPUT_FORMAT",
-                 help="Report format (default: full, or github when GITHUB_ACTIONS=true).",
-                 show_default=False),
+    typer.Option("--format", "-f", envvar="MANIFEST_LINT_OUTPUT_FORMAT", metavar="FORMAT",
+                 help="Report format: full, concise, json, github, sarif, gitlab or junit "
+                 "(default: full, or github when GITHUB_ACTIONS=true).", show_default=False),
 ]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")
@@ -115,8 +115,8 @@ JobsOpt = Annotated[
                              help="Processes for media work (default: all cores).")
 ]
 ColorOpt = Annotated[
-    Color, typer.Option("--color", help="Colour the report: auto (NO_COLOR, FORCE_COLOR, "
-                        "then TTY), always or never.")
+    Color, typer.Option("--color", metavar="WHEN", help="Colour the report: auto "
+                        "(NO_COLOR, FORCE_COLOR, then TTY), always or never.")
 ]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", envvar="MANIFEST_LINT_NO_CACHE",
@@ -180,6 +180,8 @@ class _Run:
         from manifest_lint.rules import validate_selectors
 
         self.paths = paths or [Path(".")]
+        self.notes: list[tuple[str, str]] = []  # (path, why it is not linted)
+        self.linted: list = []  # type: ignore[type-arg]  # the targets, once found
         self.config = load_config(config_path, self.paths[0])
         sel = _split(select)
         ign = _split(ignore) or []
@@ -199,19 +201,20 @@ class _Run:
         )
 
     def targets(self) -> list:  # type: ignore[type-arg]
-        from manifest_lint.discovery import discover
+        """The files to lint (with the sync-only siblings of CSV files); a note on stderr
+        (and in ``self.notes``) for each file that is not linted."""
+        from manifest_lint.discovery import discover, with_sync_siblings
 
+        self.notes.clear()
         out = []
         for t in discover(self.paths, self.config):
             if t.kind is None:
-                typer.echo(
-                    f"manifest-lint: note: {t.display}: not a CSV label file, LfV manifest "
-                    "or CVAT manifest; skipped (set `kinds` in the config to force a kind)",
-                    err=True,
-                )
+                self.notes.append((t.display, t.note))
+                typer.echo(f"manifest-lint: note: {t.display}: {t.note}", err=True)
                 continue
             out.append(t)
-        return out
+        self.linted = with_sync_siblings(out, self.config)
+        return self.linted
 
 
 def _format(fmt: Format | None) -> Format:
@@ -244,8 +247,10 @@ def _output(run: _Run, fmt: Format | None, output: Path | None, color: Color,
 def _finish(run: _Run, results: list, opts: OutputOptions) -> int:  # type: ignore[type-arg]
     from manifest_lint.engine import Selection
     from manifest_lint.output import finish
+    from manifest_lint.runner import narrowed
 
-    return finish(results, opts, Selection(run.config, run.settings))
+    opts.notes = list(run.notes)
+    return finish(results, opts, narrowed(Selection(run.config, run.settings), run.linted))
 
 
 def _guard(func):  # type: ignore[no-untyped-def]
@@ -309,7 +314,9 @@ def lint(
 def fix(
     paths: PathsArg = None,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of what would "
-                                       "change; write nothing.")] = False,
+                                       "change (to --output-file if given; in the JSON "
+                                       "object with --format json); write nothing.")]
+    = False,
     format: FormatOpt = None,
     output_file: OutputOpt = None,
     select: SelectOpt = None,
@@ -340,11 +347,22 @@ def fix(
     results = run_fix(run.targets(), run.config, run.settings, diff=diff,
                       on_diff=diffs.append)
     if diff:
+        from manifest_lint.wording import plural
+
         summary = Summary.of(results)
         code = exit_code(summary, strict=run.settings.strict, exit_zero=exit_zero)
-        sys.stdout.write("".join(diffs))
+        text = "".join(diffs)
+        if opts.format == Format.json.value:
+            opts.diff = text
+            _finish(run, results, opts)
+        elif output_file is not None:
+            with open(output_file, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            sys.stdout.write(text)
         changed = sum(1 for r in results if r.fixed)
-        typer.echo(f"would fix {summary.fixed} problems in {changed} files", err=True)
+        typer.echo(f"would fix {plural(summary.fixed, 'problem')} in "
+                   f"{plural(changed, 'file')}", err=True)
         raise typer.Exit(1 if diffs and not exit_zero else code)
     raise typer.Exit(_finish(run, results, opts))
 

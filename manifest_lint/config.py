@@ -8,6 +8,7 @@ from the first path. Unknown keys and wrong types are errors that name the key a
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,9 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest config file at or above ``start``."""
+    """The nearest config file at or above ``start``. A ``pyproject.toml`` without a
+    ``[tool.manifest-lint]`` table is passed over; one that does not parse, or that holds
+    the table misspelt ``[tool.manifest_lint]``, is an error (never silently skipped)."""
     here = start.resolve()
     if here.is_file() or not here.exists():
         here = here.parent
@@ -92,12 +95,27 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def _has_section(pyproject: Path) -> bool:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the file (it may hold "
+                          "manifest-lint's settings)") from exc
+
+
+def _has_section(pyproject: Path) -> bool:
+    tool = _read_toml(pyproject).get("tool", {})
+    if not isinstance(tool, dict):
         return False
-    return "manifest-lint" in data.get("tool", {})
+    for typo in ("manifest_lint", "manifestlint"):
+        if typo in tool:
+            raise ConfigError(
+                f"{pyproject}: [tool.{typo}] is not read: the table is spelt "
+                "[tool.manifest-lint] (with a hyphen); rename it"
+            )
+    return "manifest-lint" in tool
 
 
 def load_config(explicit: Path | None, start: Path) -> Config:
@@ -107,14 +125,11 @@ def load_config(explicit: Path | None, start: Path) -> Config:
         return _resolve({}, None, Path.cwd())
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("manifest-lint", {})
+        _has_section(path)  # a misspelt table is an error here too
+        tool = data.get("tool", {})
+        table = tool.get("manifest-lint", {}) if isinstance(tool, dict) else {}
         where = f"{path} [tool.manifest-lint]"
     else:
         table = data
@@ -149,7 +164,7 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
             )
     for name, kind_spec in KINDS.items():
         sub = table.get(name, {})
-        sub_where = f"{where}.{name}" if where else name
+        sub_where = _sub_table(where, path, name)
         if not isinstance(sub, dict):
             raise ConfigError(f"{sub_where}: expected a table of {name} options")
         opts: dict[str, Any] = {}
@@ -158,6 +173,9 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
             if ospec is None:
                 raise ConfigError(_unknown(sub_where, key, list(kind_spec.options)))
             _check_type(sub_where, key, value, ospec)
+            check = _VALUE_CHECKS.get((name, key))
+            if check is not None and (problem := check(value)):
+                raise ConfigError(f"{sub_where}: {key} {problem}")
             opts[key] = value
         for key, default in kind_spec.options.items():
             opts.setdefault(key, default.default)
@@ -177,6 +195,65 @@ def _validate_selectors(cfg: Config, where: str) -> None:
             validate_selectors(codes, f"{where} per-file-ignores {glob!r}")
     except UnknownSelector as exc:
         raise ConfigError(str(exc)) from exc
+
+
+def _sub_table(where: str, path: Path | None, name: str) -> str:
+    """How messages name the ``name`` sub-table: ``pyproject.toml [tool.manifest-lint.lfv]``
+    or ``manifest-lint.toml [lfv]``."""
+    if path is None:
+        return f"[{name}]"
+    if path.name == "pyproject.toml":
+        return f"{path} [tool.manifest-lint.{name}]"
+    return f"{path} [{name}]"
+
+
+def _check_classes(value: list[str]) -> str:
+    if not value:
+        return "must list at least one class, e.g. [\"normal\", \"anomaly\"]"
+    folded: set[str] = set()
+    for c in value:
+        if not c.strip() or c != c.strip():
+            return f"must hold class names without surrounding spaces, got {c!r}"
+        if c.casefold() in folded:
+            return f"lists {c!r} twice (classes are compared ignoring case)"
+        folded.add(c.casefold())
+    return ""
+
+
+def _check_s3_path(value: str) -> str:
+    if not value:
+        return ""
+    from manifest_lint.s3 import S3Uri, check_s3_uri, join_prefix
+
+    probe = check_s3_uri(join_prefix(value, "image.jpg"))
+    if value.startswith("s3://") and isinstance(probe, S3Uri):
+        return ""
+    why = probe if isinstance(probe, str) else "it must start with s3://"
+    return f"must be an S3 prefix like \"s3://bucket/folder/\" ({why}), got {value!r}"
+
+
+def _check_media_map(value: dict[str, str]) -> str:
+    from manifest_lint.s3 import S3Uri, check_s3_uri
+
+    for prefix in value:
+        # as media.parse_media_map reads it: "bucket/folder" means "s3://bucket/folder/"
+        p = prefix.strip()
+        if ":" not in p.split("/", 1)[0]:
+            p = "s3://" + p.lstrip("/")
+        probe = check_s3_uri(p.rstrip("/") + "/image.jpg")
+        if not isinstance(probe, S3Uri):
+            why = probe or "it must start with s3://"
+            return (f"keys must be S3 prefixes like \"s3://bucket/folder/\" ({why}), "
+                    f"got {prefix!r}")
+    return ""
+
+
+# (kind, key) -> a check of the value: what is wrong with it, or "".
+_VALUE_CHECKS: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("csv", "classes"): _check_classes,
+    ("csv", "s3-path"): _check_s3_path,
+    ("lfv", "media-map"): _check_media_map,
+}
 
 
 def _unknown(where: str, key: str, known: list[str]) -> str:
@@ -205,9 +282,9 @@ def _check_type(where: str, key: str, value: Any, spec: Option) -> None:
     if not ok:
         raise ConfigError(f"{where}: {key} must be {_describe(t)}, got {value!r}")
     if spec.choices and value not in spec.choices:
-        raise ConfigError(
-            f"{where}: {key} must be one of {', '.join(spec.choices)}, got {value!r}"
-        )
+        choices = ", ".join(repr(c) for c in spec.choices if c)
+        empty = " or empty" if "" in spec.choices else ""
+        raise ConfigError(f"{where}: {key} must be one of {choices}{empty}, got {value!r}")
 
 
 def _describe(t: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,13 +15,18 @@ from manifest_lint.kinds import sniff_kind
 from manifest_lint.media.store import SKIP_DIRS
 from manifest_lint.textio import preflight
 
+SYNC_CODES = frozenset({"LFV501", "LFV502", "LFV503"})
+
 
 @dataclass(frozen=True)
 class Target:
     path: Path
     display: str
-    kind: str | None  # None: not a kind we know (explicit paths only)
+    kind: str | None  # None: not linted (``note`` says why, when it is worth saying)
     explicit: bool
+    note: str = ""  # why the file is skipped, or how it is checked
+    unreadable: str = ""  # not a regular file: reported as ML001, never opened
+    only: frozenset[str] | None = None  # check only these codes (a sibling's sync)
 
 
 class PathError(Exception):
@@ -28,9 +34,10 @@ class PathError(Exception):
 
 
 def discover(paths: list[Path], config: Config) -> Iterator[Target]:
-    """Files to lint, in a stable order. Explicit files are always considered (unless
-    excluded); folders are walked with the include globs, skipping VCS folders,
-    virtualenvs, caches and gitignored files."""
+    """Files to lint, in a stable order. Explicit files are always considered (an excluded
+    one is skipped with a note); folders are walked with the include globs and the
+    ``kinds`` globs, skipping VCS folders, virtualenvs, caches and gitignored files.
+    Only regular files are opened. Targets with kind None are not linted."""
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise PathError(f"{p}: no such file or folder")
@@ -41,15 +48,69 @@ def discover(paths: list[Path], config: Config) -> Iterator[Target]:
                 key = f.resolve()
                 if key not in seen:
                     seen.add(key)
-                    kind = _kind(f, config)
-                    if kind is not None:
-                        yield Target(f, _display(f), kind, False)
+                    t = _target(f, config, explicit=False)
+                    if t.kind is not None or t.note:
+                        yield t
         else:
             key = p.resolve()
-            if key in seen or _excluded(p, config):
+            if key in seen:
                 continue
             seen.add(key)
-            yield Target(p, _display(p), _kind(p, config), True)
+            if _excluded(p, config):
+                yield Target(p, _display(p), None, True, note=_excluded_note(p, config))
+                continue
+            yield _target(p, config, explicit=True)
+
+
+def with_sync_siblings(targets: list[Target], config: Config) -> list[Target]:
+    """``targets`` plus, after each CSV label file ``X.csv``, the manifest ``X.manifest``
+    beside it (when it is not a target itself), checked only for its sync with the CSV: a
+    changed CSV is how a manifest falls out of sync, and a pre-commit hook passes only the
+    changed file."""
+    if not config.options("lfv").get("sync-csv", True):
+        return targets
+    named = {t.path.resolve() for t in targets}
+    out: list[Target] = []
+    for t in targets:
+        out.append(t)
+        if t.kind != "csv" or t.unreadable:
+            continue
+        manifest = t.path.with_suffix(".manifest")
+        key = manifest.resolve()
+        if key in named or not _regular(manifest) or _excluded(manifest, config):
+            continue
+        if _kind(manifest, config) != "lfv":
+            continue
+        named.add(key)
+        display = _display(Path(t.display).with_suffix(".manifest"))
+        out.append(Target(
+            manifest, display, "lfv", False, only=SYNC_CODES,
+            note=f"checked only for its sync with {t.display} (LFV501-LFV503), since that "
+            "file is linted; lint this manifest itself for everything else",
+        ))
+    return out
+
+
+def _target(p: Path, config: Config, *, explicit: bool) -> Target:
+    display = _display(p)
+    what = _not_regular(p)
+    if what:
+        return Target(p, display, sniff_kind(p, b"") or "csv", explicit,
+                      unreadable=f"{what}, not a regular file: only regular files are read")
+    kind = _kind(p, config)
+    if kind is None and explicit and _forced(p, config):
+        return Target(p, display, None, explicit, note=(
+            f"skipped: `kinds` in {config.path} maps it to \"skip\""))
+    if kind == "csv" and not _forced(p, config) and not _looks_like_labels(p, config):
+        return Target(p, display, None, explicit, note=(
+            "does not look like a CSV label file (rows of image,class); skipped. To lint it "
+            f"anyway set `kinds = {{ \"{config.relpath(p)}\" = \"csv\" }}`, or add it to "
+            "`exclude` to silence this note"))
+    if kind is None and explicit:
+        return Target(p, display, None, explicit, note=(
+            "not a CSV label file, LfV manifest or CVAT manifest; skipped (set `kinds` in "
+            "the config to force a kind)"))
+    return Target(p, display, kind, explicit)
 
 
 def _display(p: Path) -> str:
@@ -59,6 +120,44 @@ def _display(p: Path) -> str:
 
 def _excluded(p: Path, config: Config) -> bool:
     return bool(config.exclude) and globs.match_any(config.exclude, config.relpath(p))
+
+
+def _excluded_note(p: Path, config: Config) -> str:
+    rel = config.relpath(p)
+    pattern = next(g for g in config.exclude if globs.match(g, rel))
+    where = config.path if config.path is not None else "the config"
+    return (f"excluded by `exclude` pattern {pattern!r} in {where}; not linted (remove the "
+            "pattern to lint it)")
+
+
+def _not_regular(p: Path) -> str:
+    """What ``p`` is when it is neither a regular file nor a folder ('' otherwise, and for
+    a path that cannot be stat'ed: reading it reports why)."""
+    try:
+        mode = os.stat(p).st_mode
+    except OSError:
+        return ""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _regular(p: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(p).st_mode)
+    except OSError:
+        return False
+
+
+def _forced(p: Path, config: Config) -> bool:
+    rel = config.relpath(p)
+    return any(globs.match(glob, rel) for glob in config.kinds)
 
 
 def _kind(p: Path, config: Config) -> str | None:
@@ -73,8 +172,20 @@ def _kind(p: Path, config: Config) -> str | None:
     return sniff_kind(p, head)
 
 
+def _looks_like_labels(p: Path, config: Config) -> bool:
+    from manifest_lint.kinds.csv.sniff import looks_like_label_file
+
+    try:
+        pre = preflight(p)
+    except OSError:
+        return True  # reading it reports why it cannot be read
+    return looks_like_label_file(pre, list(config.options("csv")["classes"]))
+
+
 def _walk(root: Path, config: Config) -> list[Path]:
     found: list[Path] = []
+    # A `kinds` glob is an include: `"labels/*.txt" = "csv"` lints those files too.
+    include = [*config.include, *(g for g, k in config.kinds.items() if k != "skip")]
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         dirnames[:] = sorted(
@@ -86,7 +197,7 @@ def _walk(root: Path, config: Config) -> list[Path]:
         for name in sorted(filenames):
             f = here / name
             rel = config.relpath(f)
-            if globs.match_any(config.include, rel) and not _excluded(f, config):
+            if globs.match_any(include, rel) and not _excluded(f, config):
                 found.append(f)
     return _drop_gitignored(root, found)
 

@@ -37,11 +37,18 @@ class Plan:
 
 
 def plan(fixes: Iterable[Fix]) -> Plan:
-    """Accept fixes in order, deferring any whose edits touch lines already taken."""
+    """Accept fixes in order, deferring any whose edits touch lines already taken.
+
+    ``accepted`` counts problems: several diagnostics may carry the same fix (a group of
+    lines inserted at one place, a regenerated block), and each is fixed by it."""
     p = Plan()
     taken: set[int] = set()
     insert_at: set[int] = set()
+    chosen: set[Fix] = set()
     for fix in fixes:
+        if fix in chosen:
+            p.accepted += 1
+            continue
         lines: list[int] = []
         ok = True
         for e in fix.edits:
@@ -72,6 +79,7 @@ def plan(fixes: Iterable[Fix]) -> Plan:
             p.newline = fix.newline.encode()
         p.final_newline |= fix.final_newline
         p.accepted += 1
+        chosen.add(fix)
     return p
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,8 @@ class OutputOptions:
     exit_zero: bool = False
     fixing: bool = False
     recorded: Counter[Identity] | None = None  # the baseline's entries, once loaded
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note): not linted
+    diff: str | None = None  # `fix --diff --format json`: the diff goes in the report
 
     def load_baseline(self) -> None:
         """Read the baseline to apply (raises ``BaselineError`` for a bad one)."""
@@ -67,18 +69,20 @@ def finish(results: list[FileResult], opts: OutputOptions, selection: Selection)
     """Report ``results`` as ``opts`` say and return the exit code."""
     from manifest_lint.identity import repository_root
     from manifest_lint.reporters import ReportOptions, get_reporter
+    from manifest_lint.wording import plural
 
     if opts.format != "full" or opts.output_file is not None:
         # Machine formats keep stdout to the report: say the rest on stderr.
         for r in results:
             if opts.fixing and r.fixed:
-                _err(f"fixed {r.fixed} problems in {r.display}")
+                _err(f"fixed {plural(r.fixed, 'problem')} in {r.display}")
             for note in r.notes:
                 _err(f"{r.display}: note: {note}")
     outcome = _baseline(results, opts, selection)
     summary = Summary.of(results)
     report = ReportOptions(statistics=opts.statistics and opts.format in WITH_STATISTICS,
-                           baseline=outcome, root=repository_root())
+                           baseline=outcome, root=repository_root(), notes=opts.notes,
+                           fixed=summary.fixed if opts.fixing else None, diff=opts.diff)
     render = get_reporter(opts.format)
     if opts.output_file is not None:
         with open(opts.output_file, "w", encoding="utf-8") as fh:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from manifest_lint.diagnostics import Diagnostic, Fix, Severity
+from manifest_lint.wording import cut_long_values
 
 # Modules that define rules; imported lazily so start-up stays cheap.
 RULE_MODULES = (
@@ -46,8 +47,9 @@ class Rule:
         column: int = 1,
         fix: Fix | None = None,
     ) -> Diagnostic:
-        """Build a diagnostic of this rule."""
-        return Diagnostic(path, line, column, self.code, self.name, self.severity, message, fix)
+        """Build a diagnostic of this rule (a huge quoted value in ``message`` is cut)."""
+        return Diagnostic(path, line, column, self.code, self.name, self.severity,
+                          cut_long_values(message), fix)
 
 
 def rule(

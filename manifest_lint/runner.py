@@ -15,14 +15,53 @@ from manifest_lint.fixer import FixError, apply_plan, plan, replace_atomically, 
 MAX_PASSES = 10
 
 
+class Narrowed(Selection):
+    """A selection narrowed to some codes for some files (a sibling manifest checked only
+    for its sync with the CSV that is linted)."""
+
+    def __init__(self, base: Selection, only: dict[Path, frozenset[str]]) -> None:
+        self.base = base
+        self.only = only
+
+    def codes_for(self, path: Path) -> frozenset[str]:
+        codes = self.base.codes_for(path)
+        only = self.only.get(path)
+        return codes if only is None else codes & only
+
+
+def narrowed(selection: Selection, targets: Iterable[Target]) -> Selection:
+    """``selection`` with the code restrictions of ``targets`` applied."""
+    only = {t.path: t.only for t in targets if t.only is not None}
+    return Narrowed(selection, only) if only else selection
+
+
+def _selection_for(t: Target, selection: Selection) -> Selection:
+    return narrowed(selection, [t])
+
+
+def _unreadable(t: Target) -> FileResult | None:
+    """ML001 for a target that is not a regular file (it is never opened: a FIFO would
+    block), else None."""
+    if not t.unreadable:
+        return None
+    from manifest_lint.kinds.common import UNREADABLE
+
+    assert t.kind is not None
+    diag = UNREADABLE.diag(t.display, 1, f"cannot read file: it is {t.unreadable}")
+    return FileResult(t.path, t.display, t.kind, [diag])
+
+
 def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> list[FileResult]:
     selection = Selection(config, settings)
     results = []
     for t in targets:
         assert t.kind is not None
-        notes: list[str] = []
-        diags = lint_file(t.path, t.display, t.kind, config, settings, selection,
-                          notes=notes)
+        if (bad := _unreadable(t)) is not None:
+            results.append(bad)
+            continue
+        notes: list[str] = [t.note] if t.note else []
+        diags = lint_file(t.path, t.display, t.kind, config, settings,
+                          _selection_for(t, selection), notes=notes)
         results.append(FileResult(t.path, t.display, t.kind, diags, notes=notes))
     return results
 
@@ -40,11 +79,13 @@ def fix_target(
     nothing fixable is left; then replace the file atomically (or return a diff)."""
     kind = t.kind
     assert kind is not None
-
+    if (bad := _unreadable(t)) is not None:
+        return FixOutput(bad)
+    selection = _selection_for(t, selection)
     notes: list[str] = []
 
     def lint(read_path: Path | None) -> list[Diagnostic]:
-        notes.clear()
+        notes[:] = [t.note] if t.note else []
         return lint_file(t.path, t.display, kind, config, settings, selection, read_path,
                          notes)
 

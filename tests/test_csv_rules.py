@@ -34,7 +34,7 @@ def test_invalid_utf8_reports_first_bad_line_and_column(tmp_path: Path) -> None:
     diags = lint_diagnostics(write(tmp_path, data))
     enc = [d for d in diags if d.code == "CSV001"]
     assert [(d.line, d.column) for d in enc] == [(2, 16)]
-    assert "1 more lines" in enc[0].message
+    assert "1 more line has invalid bytes" in enc[0].message
 
 
 def test_utf16_file_is_an_encoding_error(tmp_path: Path) -> None:

@@ -377,7 +377,7 @@ def test_missing_key_frames(tmp_path: Path) -> None:
     rewrite(manifest, objs[:4] + objs[5:])
     got = lint_diagnostics(manifest, kind="cvat", deep=True)
     assert [(d.code, d.line, d.severity.value) for d in got] == [("CVAT503", 6, "warning")]
-    assert "(frames 10)" in got[0].message
+    assert "(frame 10)" in got[0].message
 
 
 # --- the process pool ----------------------------------------------------------------------------

@@ -272,7 +272,7 @@ def test_csv_media_root_and_no_media(ds: Path) -> None:
     assert found == []
     assert notes[0].startswith("2 media references not checked: no bare image name exists")
     assert csv_media(csv, media_root=ds / "elsewhere")[0] == [("LFV405", 3)]
-    assert csv_media(csv, no_media=True) == ([], [])
+    assert csv_media(csv, no_media=True) == ([], ["3 media references not checked: --no-media"])
     # Once some exist locally, the others are missing.
     jpeg(ds / "x.jpg", size=(80, 80))
     assert csv_media(csv)[0] == [("LFV401", 2), ("LFV405", 3)]

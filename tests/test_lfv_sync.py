@@ -108,7 +108,7 @@ def test_a_csv_with_problems_blocks_the_fix(tmp_path: Path) -> None:
     csv.write_text("\n".join([*ROWS[:4], "s3://b-1/train/img9.jpg,defect"]) + "\n")
     found = lint(manifest)
     assert [(c, n) for c, n, _ in found] == [("LFV502", 5)]
-    assert f"{csv} has 1 problem (line 5: INVALID_CLASSIFICATION): fix it first" in \
+    assert f"{csv} has 1 problem (line 5: CSV203 unknown-class): fix it first" in \
         found[0][2]
     run_cli("fix", manifest)
     assert manifest.read_text() == "".join(before)

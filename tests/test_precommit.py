@@ -115,3 +115,37 @@ def test_fix_hook_repairs_a_fixable_file(
     git("add", "-A", cwd=work)
     second = pre_commit(work, pre_commit_home, "--all-files")
     assert second.returncode == 0, second.stdout + second.stderr
+
+
+def _readme_local_hook_config() -> str:
+    """The `repo: local` snippet of the README's pre-commit section, as written there."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## pre-commit"):]
+    start = section.index("```yaml\nrepos:\n  - repo: local")
+    return section[start + len("```yaml\n"):section.index("```", start + 7)]
+
+
+def test_readme_local_hook_sees_the_manifest_beside_a_changed_csv(
+    tmp_path: Path, pre_commit_home: Path
+) -> None:
+    work = tmp_path / "user"
+    work.mkdir()
+    git("init", "-q", cwd=work)
+    (work / ".pre-commit-config.yaml").write_text(_readme_local_hook_config())
+    (work / "train.csv").write_text(GOOD)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    subprocess.run([sys.executable, "-m", "manifest_lint", "create", "lfv", "train.csv"],
+                   cwd=work, env=env, check=True, capture_output=True)
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "in sync", cwd=work)
+    # only the CSV changes (a class): the hook gets train.csv alone
+    (work / "train.csv").write_text(GOOD.replace("b.jpg,anomaly", "b.jpg,normal"))
+    git("add", "train.csv", cwd=work)
+    bin_dir = str(Path(sys.executable).parent)  # `language: system` needs it on PATH
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run"], cwd=work, capture_output=True, text=True,
+        env={**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home),
+             "NO_COLOR": "1", "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")},
+        timeout=900, check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "train.manifest:2:1: LFV503" in run.stdout

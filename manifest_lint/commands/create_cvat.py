@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from manifest_lint.cli import create_app
+from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from manifest_lint.kinds.cvat.create import CreateResult
@@ -38,7 +39,9 @@ HELP = "\n\n".join((
     "context images under related_images/<name>_<ext>/ go into meta.related_images), the same "
     "sorting, sizes after the EXIF-orientation swap, md5 of the decoded pixels, and for a "
     "video the same key-frame selection. Names are relative to the folder (or the pattern's "
-    "root): keep the manifest there, or lint it with --media-root.",
+    "root, or the video's folder): keep the manifest there (--output-dir), or lint it with "
+    "--media-root; the command says so when the manifest goes elsewhere, and warns when it "
+    "replaces an existing manifest.jsonl.",
     "Exit codes: 0 written; 1 the media cannot make a manifest (no images, unreadable files, "
     "too few key frames without --force); 2 bad arguments.",
     "Differences from CVAT's tool, on purpose: too few key frames fails with a message that "
@@ -74,6 +77,10 @@ def create_cvat(
 
     try:
         kind = _check_usage(source, output_dir)
+        target = output_dir / "manifest.jsonl"
+        if target.is_file():
+            typer.echo(f"manifest-lint: warning: {_shown(target)} exists and will be replaced",
+                       err=True)
         with _progress(source, kind) as progress:
             result = create_manifest(source, output_dir, sorting=sorting.value, force=force,
                                      jobs=jobs, progress=progress)
@@ -89,6 +96,32 @@ def create_cvat(
                    f"{exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(_summary(result))
+    root = _media_root(source, kind)
+    if os.path.realpath(output_dir) != os.path.realpath(root):
+        typer.echo(
+            f"names in it are relative to {_shown(root)}/, not to {_shown(output_dir)}/: "
+            f"lint it with `manifest-lint lint --media-root {_shown(root)} "
+            f"{_shown(result.path)}`, or create it beside the media with `--output-dir "
+            f"{_shown(root)}`")
+
+
+def _shown(path: str | Path) -> str:
+    """``path`` relative to the current folder when below it, else absolute."""
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute)
+    return absolute if rel.startswith("..") else rel
+
+
+def _media_root(source: str, kind: str) -> str:
+    """The folder the manifest's names are relative to."""
+    path = os.path.abspath(os.path.expanduser(source))
+    if kind == "video":
+        return os.path.dirname(path)
+    if kind == "folder":
+        return path
+    parts = Path(path).parts
+    wild = next(i for i, part in enumerate(parts) if _WILDCARD.search(part))
+    return os.path.join(*parts[:wild])
 
 
 def _check_usage(source: str, output_dir: Path) -> str:
@@ -128,14 +161,15 @@ def _explain(exc: Exception) -> str:
 
 def _summary(result: CreateResult) -> str:
     if result.kind == "video":
-        text = (f"wrote {result.path}: video of {result.length} frames, {result.records} "
-                "key frames")
+        text = (f"wrote {result.path}: video of {plural(result.length or 0, 'frame')}, "
+                f"{plural(result.records, 'key frame')}")
         if result.rejected_key_frames:
-            text += (f" ({len(result.rejected_key_frames)} key frames skipped: they do not "
-                     "seek back to themselves)")
+            skipped = len(result.rejected_key_frames)
+            text += (f" ({plural(skipped, 'key frame')} skipped: "
+                     f"{'it does' if skipped == 1 else 'they do'} not seek back to "
+                     f"{'itself' if skipped == 1 else 'themselves'})")
         return text
-    noun = "record" if result.records == 1 else "records"
-    return f"wrote {result.path}: {result.records} image {noun}"
+    return f"wrote {result.path}: {plural(result.records, 'image record')}"
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from manifest_lint.cli import create_app
+from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from manifest_lint.kinds.lfv.create import CreateResult
@@ -22,7 +23,11 @@ HELP = "\n\n".join((
     "`manifest-lint explain invalid-s3-uri`) and <stem>_deduplicated.csv (the first "
     "occurrence of each image among the rows without errors) are written beside the CSV and "
     "no manifest is written.",
-    "Otherwise <stem>.manifest (or --output) gets one line per image: integer labels "
+    "Bare image names are placed under --s3-path (or s3-path in the config), else under "
+    "the prefix the <stem>.manifest beside the CSV was made with, as `lint` does; with no "
+    "prefix at all nothing is written.",
+    "Otherwise <stem>.manifest (or --output, whose folder is created if missing) gets one "
+    "line per image: integer labels "
     "(1 anomaly, 0 normal), lowercase class names, keys in the documented order, and "
     "creation-date from SOURCE_DATE_EPOCH when it is set.",
     "Exit codes: 0 written; 1 the CSV has problems (errors files written, no manifest); "
@@ -71,17 +76,21 @@ def create_lfv(
         raise typer.Exit(1)
     for stale in result.removed:
         typer.echo(f"removed {stale} (left over from an earlier run)", err=True)
-    typer.echo(f"wrote {result.manifest}: {result.images} images ({result.normal} normal, "
-               f"{result.anomaly} anomaly)")
+    if result.inferred:
+        typer.echo(f"placed bare image names under {result.inferred}, the prefix the "
+                   "manifest beside the CSV was made with (pass --s3-path to choose)",
+                   err=True)
+    typer.echo(f"wrote {result.manifest}: {plural(result.images, 'image')} "
+               f"({result.normal} normal, {result.anomaly} anomaly)")
 
 
 def _report_problems(result: CreateResult) -> None:
     for p in result.problems:
-        typer.echo(f"{result.csv}:{p.line}: {p.code}: {p.message}", err=True)
-    n = len(result.problems)
+        typer.echo(f"{result.csv}:{p.line}: {p.code}: {p.rule}: {p.message}", err=True)
     typer.echo(
-        f"{n} problem{'s' if n != 1 else ''} in {result.csv}: wrote {result.errors_file} and "
-        f"{result.deduplicated_file} ({result.deduplicated_rows} rows without errors); "
+        f"{plural(len(result.problems), 'problem')} in {result.csv}: wrote "
+        f"{result.errors_file} and {result.deduplicated_file} "
+        f"({plural(result.deduplicated_rows, 'row')} without errors); "
         "no manifest written. Fix the CSV (`manifest-lint fix` repairs some problems) and run "
         "again.", err=True,
     )

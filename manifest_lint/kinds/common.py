@@ -9,6 +9,7 @@ from manifest_lint.diagnostics import Diagnostic, Fix
 from manifest_lint.media.progress import progress
 from manifest_lint.rules import Rule, rule
 from manifest_lint.textio import DecodeProblem, Preflight, count_lines
+from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
@@ -74,7 +75,9 @@ def decode_diagnostic(ctx: CheckContext, problem: DecodeProblem | None, r: Rule)
     """One diagnostic for the first undecodable byte, counting the other bad lines."""
     if problem is None:
         return
-    more = f" ({problem.count - 1} more lines have invalid bytes)" if problem.count > 1 else ""
+    others = problem.count - 1
+    more = (f" ({plural(others, 'more line')} {'has' if others == 1 else 'have'} invalid "
+            "bytes)") if others else ""
     yield r.diag(
         ctx.display, problem.line,
         f"invalid UTF-8 ({problem.detail}){more}; re-save the file as UTF-8",

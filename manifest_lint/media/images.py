@@ -179,7 +179,7 @@ def describe_head(head: bytes) -> str:
     for magic, name in _SIGNATURES:
         if head.startswith(magic):
             return name
-    return "not an image"
+    return "a file of unknown type"
 
 
 def count_colors(path: str | os.PathLike[str], limit: int

@@ -25,11 +25,23 @@ def _cwd() -> Path:
 @dataclass
 class ReportOptions:
     """What a report needs besides the results: whether to show rule statistics, what
-    the baseline hid, and the folder that repository-relative paths start from."""
+    the baseline hid, the folder that repository-relative paths start from, the notes on
+    files that were not linted, and for ``fix`` the fixed count (and the ``--diff``)."""
 
     statistics: bool = False
     baseline: Outcome | None = None
     root: Path = field(default_factory=_cwd)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note): not linted
+    fixed: int | None = None  # `fix`: problems fixed (with --diff: that would be fixed)
+    diff: str | None = None  # `fix --diff`: the unified diff of every file
+
+
+def all_notes(results: list[FileResult], options: ReportOptions | None
+              ) -> list[tuple[str, str]]:
+    """Every note of a run as (path, message): files not linted first, then each file's."""
+    out = list(options.notes) if options is not None else []
+    out.extend((r.display, note) for r in results for note in r.notes)
+    return out
 
 
 Reporter = Callable[[list[FileResult], Summary, TextIO, "bool | None", "ReportOptions | None"],

@@ -13,6 +13,7 @@ from rich.table import Table
 from manifest_lint.engine import FileResult, Summary
 from manifest_lint.reporters import ReportOptions
 from manifest_lint.textio import iter_raw_lines
+from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from manifest_lint.baseline import Outcome
@@ -67,7 +68,7 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
             continue
         console.rule(f"[bold]{escape(r.display)}[/]", align="left", style="dim")
         if r.fixed:
-            console.print(f"[green]fixed {r.fixed} problem{'s' if r.fixed != 1 else ''}[/]")
+            console.print(f"[green]fixed {plural(r.fixed, 'problem')}[/]")
         for note in r.notes:
             style = "yellow" if note.startswith("not fixed") else "dim"
             console.print(f"[{style}]note: {escape(note)}[/]")
@@ -113,10 +114,13 @@ def _summary(console: Console, s: Summary, baseline: Outcome | None) -> None:
 
         console.print(f"[dim]{escape(summary_line(baseline))}[/]")
     if s.fixable:
+        verb = "is" if s.fixable == 1 else "are"
         console.print(
-            f"[cyan]{s.fixable} problem{'s are' if s.fixable != 1 else ' is'} fixable with "
-            "`manifest-lint fix`[/] (marked [*])"
+            f"[cyan]{plural(s.fixable, 'problem')} {verb} fixable with `manifest-lint fix`[/] "
+            "(marked [*])"
         )
+    elif not s.files:
+        console.print("[yellow]No files were checked.[/]")
     elif not s.errors and not s.warnings:
         hidden = baseline is not None and baseline.hidden
         console.print("[green]No new problems.[/]" if hidden else "[green]All checks passed.[/]")

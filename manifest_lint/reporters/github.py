@@ -1,11 +1,12 @@
-"""``--format github``: workflow commands that annotate pull requests."""
+"""``--format github``: workflow commands that annotate pull requests (notes become
+``::notice`` lines after the problems)."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
 from manifest_lint.engine import FileResult, Summary
-from manifest_lint.reporters import ReportOptions
+from manifest_lint.reporters import ReportOptions, all_notes
 
 
 def _data(s: str) -> str:
@@ -26,3 +27,5 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
                 f"::{level} file={_prop(d.path)},line={d.line},col={d.column},"
                 f"title={title}::{_data(d.message)}\n"
             )
+    for path, message in all_notes(results, options):
+        out.write(f"::notice file={_prop(path)},title=manifest-lint note::{_data(message)}\n")

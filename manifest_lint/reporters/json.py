@@ -1,6 +1,9 @@
-"""``--format json``: exactly one object, ``{"diagnostics": [...], "summary": {...}}``;
-with a baseline the summary also says how many problems it hid and how many of its
-entries are stale, and ``--statistics`` adds a ``"statistics"`` list."""
+"""``--format json``: exactly one object,
+``{"diagnostics": [...], "summary": {...}, "notes": [{"path", "message"}, ...]}``; with a
+baseline the summary also says how many problems it hid and how many of its entries are
+stale, and ``--statistics`` adds a ``"statistics"`` list. ``fix`` adds ``"fixed"`` (problems
+fixed) and ``fix --diff`` also ``"diff"`` (the unified diff, nothing written; ``fixed`` then
+counts what would be fixed, ``diagnostics`` what would remain)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import json
 from typing import TextIO
 
 from manifest_lint.engine import FileResult, Summary
-from manifest_lint.reporters import ReportOptions
+from manifest_lint.reporters import ReportOptions, all_notes
 
 
 def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool | None,
@@ -17,6 +20,8 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
     payload: dict[str, object] = {
         "diagnostics": [d.to_json() for r in results for d in r.diagnostics],
         "summary": totals,
+        "notes": [{"path": path, "message": message}
+                  for path, message in all_notes(results, options)],
     }
     if options is not None and options.baseline is not None:
         totals["hidden_by_baseline"] = options.baseline.hidden
@@ -25,5 +30,9 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
         from manifest_lint.reporters.statistics import rule_statistics
 
         payload["statistics"] = [s.to_json() for s in rule_statistics(results)]
+    if options is not None and options.fixed is not None:
+        payload["fixed"] = options.fixed
+    if options is not None and options.diff is not None:
+        payload["diff"] = options.diff
     json.dump(payload, out, ensure_ascii=False)
     out.write("\n")

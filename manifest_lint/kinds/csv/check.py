@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
 from manifest_lint.kinds.csv import rules as R
+from manifest_lint.kinds.csv.filelevel import file_diagnostics
 from manifest_lint.kinds.csv.rows import (
     HEADER_WORDS,
     IMAGE_EXTENSIONS,
@@ -58,6 +59,8 @@ class _State:
         self.other_buckets: dict[str, list[int]] = {}  # bucket -> [first line, count]
         self.rows = 0
         self.bare_names = 0  # rows whose image is a name relative to the CSV's folder
+        self.unplaced = 0  # bare names with no s3-path to place them in a bucket
+        self.first_unplaced = (0, "")  # the line and name of the first
 
     def class_index(self, cls: str) -> int:
         idx = self.class_table.get(cls)
@@ -101,7 +104,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             lines = decoded_lines(f, decoder, skip_bom=pre.bom)  # type: ignore[arg-type]
             yield from _check_rows(ctx, csv.reader(lines, strict=True), st)
         yield from decode_diagnostic(ctx, decoder.problem, R.ENCODING)
-    yield from _bucket_diagnostics(ctx.display, st)
+    yield from file_diagnostics(ctx, st)
     ctx.facts["rows"] = st.rows  # for the media pass the kind registry runs after this one
     ctx.facts["bare_names"] = st.bare_names
     if not st.seen_content and not st.rows:
@@ -321,11 +324,9 @@ def _slow_row(ctx: CheckContext, row: Row, st: _State) -> Iterator[Diagnostic]:
         yield R.BAD_URI.diag(path, row.start, f"image location {stripped!r}: {parsed}")
     elif parsed is None:
         st.bare_names += 1
-        yield R.NO_PREFIX.diag(
-            path, row.start,
-            f"bare image name {stripped!r} with no S3 prefix: set s3-path under "
-            "[tool.manifest-lint.csv] (or pass --s3-path to create lfv)",
-        )
+        if not st.unplaced:
+            st.first_unplaced = (row.start, stripped)
+        st.unplaced += 1  # reported once, at the end (see filelevel)
     else:
         st.bare_names += uri is not stripped  # a bare name placed by s3-path
         _note_bucket(parsed, row.start, st)
@@ -369,16 +370,6 @@ def _duplicate(
             path, row.start,
             f"image {img!r} is {cls!r} here but {first_cls!r} on line {first_line}; "
             "keep the right label and delete the other row",
-        )
-
-
-def _bucket_diagnostics(path: str, st: _State) -> Iterator[Diagnostic]:
-    for bucket, (line, count) in st.other_buckets.items():
-        yield R.BUCKETS.diag(
-            path, line,
-            f"image in bucket {bucket!r} ({count} row{'s' if count != 1 else ''} from here "
-            f"on) but the first image (line {st.first_bucket_line}) is in "
-            f"{st.first_bucket!r}: a dataset's images must all be in one bucket",
         )
 
 

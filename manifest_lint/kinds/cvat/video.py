@@ -201,7 +201,7 @@ class VideoMedia:
             out.append(R.MISSING_KEY_FRAMES.diag(
                 self.display, where,
                 f"{len(missing)} usable key frame(s) of {info.name!r} are not listed "
-                f"(frames {shown}); CVAT seeks more slowly without them",
+                f"({'frame' if len(missing) == 1 else 'frames'} {shown}); CVAT seeks more slowly",
             ))
         return out
 

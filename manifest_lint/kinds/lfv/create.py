@@ -9,7 +9,9 @@ CSV file") without its bugs:
   line numbers of the CSV, and ``<stem>_deduplicated.csv`` holds the first occurrence of each
   image among the rows without errors; then no manifest is written;
 * ``--s3-path`` is joined with exactly one ``/``, and a row that already holds an ``s3://``
-  URI is not prefixed again;
+  URI is not prefixed again; without ``--s3-path`` (or ``s3-path`` in the config), bare names
+  are placed under the prefix the manifest beside the CSV was made with, as ``lint`` does;
+  with no prefix at all nothing is written (exit 2) and the message asks for ``--s3-path``;
 * lines are deterministic: integer labels (1 anomaly, 0 normal), lowercase class names, keys
   in the documented order, ``creation-date`` from ``SOURCE_DATE_EPOCH`` when set (one date
   for the whole run otherwise);
@@ -52,6 +54,7 @@ class CreateResult:
     deduplicated_file: Path | None = None
     deduplicated_rows: int = 0
     removed: list[Path] = field(default_factory=list)  # stale outputs of an earlier run
+    inferred: str = ""  # the prefix taken from the manifest beside the CSV, if any
 
 
 def output_paths(csv_path: Path) -> tuple[Path, Path, Path]:
@@ -98,10 +101,19 @@ def create_manifest_from_csv(
         raise CreateError(str(exc)) from None
     try:
         src = load_csv(csv_path, config, s3_path=s3_path or None, media=media,
-                       display=str(csv_path))
+                       display=str(csv_path), infer_from=default_out)
     except OSError as exc:
         raise CreateError(f"{csv_path}: {exc}") from None
-    result = CreateResult(csv_path, problems=src.problems, warnings=src.warnings)
+    if src.unplaced:
+        line, name = src.first_unplaced
+        rows = "1 row holds a bare image name" if src.unplaced == 1 else \
+            f"{src.unplaced:,} rows hold bare image names"
+        raise CreateError(
+            f"{csv_path}: {rows} (line {line}: {name!r}) and no S3 prefix places them in a "
+            "bucket (CSV206 missing-s3-prefix): pass --s3-path s3://bucket/folder/ or set "
+            "s3-path under [tool.manifest-lint.csv]; nothing written")
+    result = CreateResult(csv_path, problems=src.problems, warnings=src.warnings,
+                          inferred=src.inferred)
     if src.problems:
         write_atomically(errors_path, _csv_text(
             [str(p.line), p.image, p.cls, p.code] for p in src.problems))
@@ -130,5 +142,10 @@ def _csv_text(rows: Iterable[list[str]]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` through a temp file in the same folder."""
-    atomic.write_atomically(path, text.encode("utf-8"))
+    """Write UTF-8 ``text`` to ``path`` through a temp file in the same folder, creating
+    missing folders. An error names ``path``, not the temp file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_atomically(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc

@@ -13,6 +13,7 @@ from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.csv.rows import HEADER_WORDS, Row, canonical_class, rows_of
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.media import MEDIA_RULES, MediaChecker, MediaTask, _show, add_note
+from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
@@ -29,12 +30,14 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
     rows = int(ctx.facts.get("rows", 0))
     bare_names = int(ctx.facts.get("bare_names", 0))
     if ctx.settings.no_media or not any(ctx.enabled(r) for r in MEDIA_RULES):
+        if rows and ctx.settings.no_media and any(ctx.enabled(r) for r in MEDIA_RULES):
+            add_note(ctx, f"{plural(rows, 'media reference')} not checked: --no-media")
         return  # no second pass over the CSV just to count what was not checked
     if not ctx.config.options("lfv").get("media-map") and not bare_names:
         if rows:
-            add_note(ctx, f"{rows} media reference{'s' if rows != 1 else ''} not checked: "
-                     "no media-map entry maps their bucket to a local folder "
-                     "([tool.manifest-lint.lfv] media-map)")
+            add_note(ctx, f"{plural(rows, 'media reference')} not checked: no media-map "
+                     "entry maps their bucket to a local folder ([tool.manifest-lint.lfv] "
+                     "media-map)")
         return
     base = ctx.settings.media_root or ctx.path.parent
     media = MediaChecker.for_context(ctx, relative_base=base)

@@ -3,7 +3,13 @@
 The CSV is checked with the CSV rules (all of them, whatever ``select``/``ignore`` say, since
 an ignored error would still produce a manifest the service rejects); error diagnostics
 become problems with the AWS script's codes where it has one (``INVALID_CLASSIFICATION``,
-``DUPLICATE``) and the rule name in upper case otherwise (``INVALID_S3_URI``).
+``DUPLICATE``) and the rule name in upper case otherwise (``INVALID_S3_URI``), for the errors
+file; messages name our rule (``CSV203 unknown-class``).
+
+Bare image names are placed under the S3 prefix: ``s3-path`` (``--s3-path``), else the
+prefix the manifest beside the CSV was made with (when asked to infer it). Bare names with no
+prefix at all are not row problems (the row is fine; the prefix is missing): they are counted
+in ``unplaced``, and the caller decides (``create lfv`` stops, the manifest sync reports them).
 """
 
 from __future__ import annotations
@@ -16,12 +22,9 @@ from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic, Severity
 from manifest_lint.engine import Selection, Settings, lint_file
 from manifest_lint.kinds.lfv.serialize import CLASSES
-from manifest_lint.s3 import join_prefix
+from manifest_lint.s3 import check_s3_uri, join_prefix
 
 _AWS_CODES = {"CSV203": "INVALID_CLASSIFICATION", "CSV301": "DUPLICATE", "CSV302": "DUPLICATE"}
-# Warnings in a CSV that are errors for a manifest: a bare name would become a relative
-# source-ref, which the service rejects.
-_BLOCKING_WARNINGS = frozenset({"CSV206"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class CsvProblem:
     cls: str
     code: str  # INVALID_CLASSIFICATION, DUPLICATE or a rule name in upper case
     message: str
+    rule: str = ""  # our rule, "CSV203 unknown-class"
 
 
 @dataclass
@@ -55,6 +59,9 @@ class CsvSource:
     problems: list[CsvProblem] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     clean_rows: list[list[str]] = field(default_factory=list)
+    inferred: str = ""  # the prefix taken from the manifest beside the CSV, if any
+    unplaced: int = 0  # bare image names with no prefix to place them under
+    first_unplaced: tuple[int, str] = (0, "")  # its line and name
 
     @property
     def ok(self) -> bool:
@@ -80,8 +87,11 @@ def aws_code(d: Diagnostic) -> str:
 
 
 def load_csv(path: Path, config: Config, *, s3_path: str | None = None,
-             media: bool = False, display: str | None = None) -> CsvSource:
-    """Check and read the CSV at ``path``. Raises ``OSError`` only if it cannot be read."""
+             media: bool = False, display: str | None = None,
+             infer_from: Path | None = None) -> CsvSource:
+    """Check and read the CSV at ``path``. Without a prefix, bare names are placed under
+    the one ``infer_from`` (a manifest) was made with, if it tells. Raises ``OSError``
+    only if the CSV cannot be read."""
     from manifest_lint.kinds.csv.rows import Row, rows_of
 
     cfg = source_config(config, s3_path)
@@ -92,13 +102,14 @@ def load_csv(path: Path, config: Config, *, s3_path: str | None = None,
     src = CsvSource(path, prefix)
     errors: dict[int, list[Diagnostic]] = {}
     for d in diags:
-        if d.severity is Severity.ERROR or d.code in _BLOCKING_WARNINGS:
+        if d.severity is Severity.ERROR:
             errors.setdefault(d.line, []).append(d)
         else:
             src.warnings.append(d)
     unreadable = [d for ds in errors.values() for d in ds if d.code == "ML001"]
     if unreadable:
         raise OSError(unreadable[0].message)
+    bare: list[tuple[int, list[str]]] = []  # rows to place once the prefix is known
     for row in rows_of(path):
         if not isinstance(row, Row):
             continue
@@ -107,15 +118,40 @@ def load_csv(path: Path, config: Config, *, s3_path: str | None = None,
         if found:
             image = fields[0] if fields else ""
             cls = fields[1] if len(fields) > 1 else ""
-            src.problems.extend(CsvProblem(row.start, image, cls, aws_code(d), d.message)
-                                for d in found)
+            src.problems.extend(CsvProblem(row.start, image, cls, aws_code(d), d.message,
+                                           f"{d.code} {d.name}") for d in found)
             continue
         if not fields or all(not f.strip() for f in fields):
             continue
+        if not prefix and check_s3_uri(fields[0].strip()) is None:
+            bare.append((row.start, fields))
+            continue
         _add_entry(src, row.start, fields)
+    if bare:
+        _place(src, bare, infer_from)
     _unmatched(src, errors)
     src.problems.sort(key=lambda p: p.line)
     return src
+
+
+def _place(src: CsvSource, bare: list[tuple[int, list[str]]], manifest: Path | None) -> None:
+    """Bare names under the prefix ``manifest`` was made with, or counted as unplaced."""
+    from manifest_lint.kinds.csv.prefix import infer_prefix
+
+    names = {fields[0].strip().lstrip("/") for _, fields in bare}
+    prefix = infer_prefix(manifest, names) if manifest is not None else ""
+    if not prefix:
+        src.unplaced = len(bare)
+        line, fields = bare[0]
+        src.first_unplaced = (line, fields[0].strip())
+        return
+    src.prefix = src.inferred = prefix
+    for line, fields in bare:
+        _add_entry(src, line, fields)
+    # entries and clean rows in file order again (bare rows were placed last)
+    order = sorted(range(len(src.entries)), key=lambda i: src.entries[i].line)
+    src.entries = [src.entries[i] for i in order]
+    src.clean_rows = [src.clean_rows[i] for i in order]
 
 
 def _add_entry(src: CsvSource, line: int, fields: list[str]) -> None:
@@ -125,13 +161,13 @@ def _add_entry(src: CsvSource, line: int, fields: list[str]) -> None:
     if cls not in CLASSES:
         src.problems.append(CsvProblem(
             line, fields[0], fields[1] if len(fields) > 1 else "", "INVALID_CLASSIFICATION",
-            f"class {cls!r} is not normal or anomaly",
+            f"class {cls!r} is not normal or anomaly", "CSV203 unknown-class",
         ))
         return
     if not uri.startswith("s3://"):  # the CSV rules report bad URIs; this is a backstop
         src.problems.append(CsvProblem(
             line, fields[0], fields[1], "INVALID_S3_URI",
-            f"image {image!r} does not make an s3://bucket/key URI",
+            f"image {image!r} does not make an s3://bucket/key URI", "CSV205 invalid-s3-uri",
         ))
         return
     src.entries.append(CsvEntry(line, uri, cls))
@@ -141,4 +177,5 @@ def _add_entry(src: CsvSource, line: int, fields: list[str]) -> None:
 def _unmatched(src: CsvSource, errors: dict[int, list[Diagnostic]]) -> None:
     """Errors not at the start of a row (encoding, empty file) become problems too."""
     for line, found in sorted(errors.items()):
-        src.problems.extend(CsvProblem(line, "", "", aws_code(d), d.message) for d in found)
+        src.problems.extend(CsvProblem(line, "", "", aws_code(d), d.message,
+                                       f"{d.code} {d.name}") for d in found)

@@ -6,6 +6,10 @@ reported where regenerating would insert them. Fixes are minimal edits, so every
 line stays byte for byte: delete a line, replace a line with the regenerated one, insert the
 missing lines (one edit per insertion point). Fixes are offered only when the CSV itself has
 no problems.
+
+Bare image names in the CSV are placed under ``s3-path``; without one, under the prefix the
+manifest was made with (``create lfv --s3-path``), found by
+:func:`manifest_lint.kinds.csv.prefix.infer_prefix`.
 """
 
 from __future__ import annotations
@@ -18,10 +22,9 @@ from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.csvsource import CsvEntry, CsvSource, load_csv
 from manifest_lint.kinds.lfv.serialize import classification_line, creation_date
+from manifest_lint.wording import plural
 
 SYNC_RULES = (R.SYNC_MISSING_IN_MANIFEST, R.SYNC_MISSING_IN_CSV, R.SYNC_CLASS)
-
-
 def sibling_csv(manifest: Path) -> Path | None:
     """``X.csv`` beside ``X.manifest``, if it is a file."""
     if manifest.suffix.lower() != ".manifest":
@@ -40,7 +43,7 @@ class Sync:
         # uri -> [entry, manifest line of its first object (0 = not seen yet)]
         self.slots: dict[str, list[CsvEntry | int]] = {e.uri: [e, 0] for e in src.entries}
         self._date: str | None = None
-        self.fixable = src.ok
+        self.fixable = src.ok and not src.unplaced
 
     @classmethod
     def load(cls, manifest: Path, display: str, config: Config) -> Sync | None:
@@ -51,7 +54,7 @@ class Sync:
             return None
         csv_display = str(Path(display).with_suffix(".csv"))
         try:
-            src = load_csv(csv, config, display=csv_display)
+            src = load_csv(csv, config, display=csv_display, infer_from=manifest)
         except OSError:
             return None
         return cls(display, src, csv_display)
@@ -65,10 +68,15 @@ class Sync:
         """Why there is no fix (the CSV's own problems), or ''."""
         if self.fixable:
             return ""
+        if not self.src.problems:
+            line, name = self.src.first_unplaced
+            return (f"; {self.csv} holds {plural(self.src.unplaced, 'bare image name')} "
+                    f"(line {line}: {name!r}) and no S3 prefix places them (CSV206 "
+                    "missing-s3-prefix): set s3-path under [tool.manifest-lint.csv]")
         first = self.src.problems[0]
         n = len(self.src.problems)
-        return (f"; {self.csv} has {n} problem{'s' if n != 1 else ''} (line {first.line}: "
-                f"{first.code}): fix it first, then `manifest-lint fix` updates this manifest")
+        return (f"; {self.csv} has {plural(n, 'problem')} (line {first.line}: {first.rule}): "
+                "fix it first, then `manifest-lint fix` updates this manifest")
 
     def check(self, sr: str, cls: str | None, shown_class: object, start: int, end: int
               ) -> Diagnostic | None:
