@@ -86,6 +86,12 @@ def test_sync_applies_the_prefix_the_manifest_was_made_with(tmp_path: Path) -> N
             (tmp_path / "train.manifest").read_text().splitlines()]
     assert refs == ["s3://bkt/pre/a.jpg", "s3://bkt/pre/b.jpg", "s3://bkt/pre/c.jpg"]
     assert lint_json(tmp_path)[0] == 0
+    # create lfv again without --s3-path: the same prefix, and it says so
+    r = run_cli("create", "lfv", csv, env=EPOCH)
+    assert r.code == 0, r.stderr
+    assert "placed bare image names under s3://bkt/pre/" in r.stderr
+    assert [json.loads(ln)["source-ref"] for ln in
+            (tmp_path / "train.manifest").read_text().splitlines()] == refs
 
 
 def test_bare_names_without_any_prefix_one_policy(tmp_path: Path) -> None:
@@ -353,6 +359,13 @@ def test_machine_formats_carry_the_notes(tmp_path: Path) -> None:
     gh = run_cli("lint", "-f", "github", "--no-media", "x.csv", cwd=tmp_path)
     assert gh.stdout == ("::notice file=x.csv,title=manifest-lint note::2 media references "
                          "not checked: --no-media\n")
+
+
+def test_sarif_carries_the_notes_on_skipped_files(tmp_path: Path) -> None:
+    (tmp_path / "metrics.csv").write_text(METRICS)
+    r = run_cli("lint", "-f", "sarif", "metrics.csv", cwd=tmp_path)
+    [note] = json.loads(r.stdout)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("does not look like a CSV label file")
 
 
 def test_no_media_note_is_the_same_for_csv_and_manifest(tmp_path: Path) -> None:

@@ -94,6 +94,11 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
         notes += [{"level": "note", "message": {"text": clean_text(note)},
                    "locations": [{"physicalLocation": {"artifactLocation": artifact}}]}
                   for note in r.notes]
+    skipped = options.notes  # files not linted
+    notes += [{"level": "note", "message": {"text": clean_text(note)},
+               "locations": [{"physicalLocation": {"artifactLocation": _artifact(Path(p),
+                                                                                 root)}}]}
+              for p, note in skipped]
     invocation: dict[str, Any] = {"executionSuccessful": summary.internal_errors == 0}
     if notes:
         invocation["toolExecutionNotifications"] = notes
