@@ -34,6 +34,7 @@ MAX_UNLISTED = 20  # unlisted files reported one by one; the rest are counted
 IMAGE_REGEN = frozenset({"CVAT006", "CVAT202", "CVAT203", "CVAT402", "CVAT403", "CVAT404",
                          "CVAT501"})
 IMAGE_REGEN_DEEP = IMAGE_REGEN | {"CVAT204", "CVAT205"}
+_CHECKSUM_FROM_MEDIA = frozenset({"CVAT204", "CVAT205"})
 _CACHE_DEEP = "cvat-probe-md5"  # cache entries: [width, height, orientation, checksum]
 _CACHE_SIZE = "cvat-probe"
 
@@ -284,6 +285,11 @@ class ImageMedia:
                 fix = Fix((Edit(item.line, item.line, line),))
                 for d in fixable:
                     d.fix = fix
+        if facts.checksum is None and not item.task.point_cloud:
+            # `fix` decodes the image to fill in a missing or malformed checksum
+            for d in diags:
+                if d.code in _CHECKSUM_FROM_MEDIA and d.fix is None:
+                    d.fix_from_media = True
         yield from diags
 
     def expected_record(self, item: ImageItem, facts: ImageFacts) -> dict[str, Any]:

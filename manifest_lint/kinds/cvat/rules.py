@@ -207,13 +207,14 @@ MISSING_CHECKSUM = rule(
     why="""
 CVAT cannot verify cloud-storage data without the checksum (it only logs "A manifest file
 does not contain checksum"), so silently changed images go unnoticed. CVAT's tool always
-writes it for 2D images and video key frames (point clouds have none). `fix --deep`
-computes it from the media.
+writes it for 2D images and video key frames (point clouds have none). `fix` computes
+it from the media (with or without `--deep`); it is reported fixable whenever the image is
+reachable, whatever the media cache holds.
 """,
     bad='{"name":"a","extension":".jpg","width":8,"height":8,"meta":{"related_images":[]}}',
     good='{"name":"a","extension":".jpg","width":8,"height":8,"meta":{"related_images":[]},'
          '"checksum":"0f343b0931126a20f133d67c2b018a3b"}',
-    fix_note="Needs the media and `--deep` (the checksum is an md5 of decoded pixels).",
+    fix_note="Needs the media: `fix` decodes the image (the checksum is an md5 of its pixels).",
 )
 DUPLICATE = rule(
     "CVAT206", "cvat-duplicate-image", "cvat", "error", False,
