@@ -297,16 +297,49 @@ def test_corrupt_video(tmp_path: Path) -> None:
 
 # --- CVAT410 outside the media folder ------------------------------------------------------------
 
-def test_symlink_out_of_the_dataset_is_not_opened(tmp_path: Path) -> None:
+def _link_out(manifest: Path, tmp_path: Path) -> None:
+    """Replace a.jpg and its context image by links into a cache outside the dataset."""
+    cache = tmp_path / "dvc-cache"
+    for rel in ("a.jpg", "related_images/a_jpg/ctx.jpg"):
+        target = manifest.parent / rel
+        stored = cache / rel.replace("/", "_")
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(target, stored)
+        target.symlink_to(stored)
+
+
+def test_symlinks_out_of_the_dataset_are_followed_as_cvat_does(tmp_path: Path) -> None:
     manifest = image_dataset(tmp_path)
-    outside = make_jpeg(tmp_path / "outside.jpg", size=(40, 20))
-    target = manifest.parent / "a.jpg"
-    target.unlink()
-    target.symlink_to(outside)
-    assert codes(manifest, deep=True) == [("CVAT410", line_of(manifest, "a"))]
-    target.unlink()
-    target.symlink_to(manifest.parent / "sub" / "b.png")  # inside: fine, but a 16x12 PNG
-    assert codes(manifest) == [("CVAT403", line_of(manifest, "a"))]
+    before = manifest.read_bytes()
+    _link_out(manifest, tmp_path)
+    assert codes(manifest, deep=True) == []
+    assert codes(manifest) == []
+    create_manifest(manifest.parent, manifest.parent)  # what create writes for the links
+    assert manifest.read_bytes() == before
+    r = run_cli("lint", "--deep", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+
+
+def test_links_inside_reports_symlinks_out_of_the_dataset(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    _link_out(manifest, tmp_path)
+    config = tmp_path / "manifest-lint.toml"
+    config.write_text('[cvat]\nlinks = "inside"\n')
+    assert codes(manifest, deep=True, config=config) == [("CVAT410", line_of(manifest, "a"))]
+    a = manifest.parent / "a.jpg"
+    a.unlink()
+    a.symlink_to(manifest.parent / "sub" / "b.png")  # inside: fine, but a 16x12 PNG
+    assert codes(manifest, config=config) == [("CVAT403", line_of(manifest, "a")),
+                                              ("CVAT410", line_of(manifest, "a"))]
+
+
+def test_symlinked_video_out_of_the_dataset_is_followed(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    video = manifest.parent / "clip.mp4"
+    stored = tmp_path / "cache.mp4"
+    shutil.move(video, stored)
+    video.symlink_to(stored)
+    assert codes(manifest, deep=True) == []
 
 
 def test_unsafe_names_are_never_opened(tmp_path: Path) -> None:

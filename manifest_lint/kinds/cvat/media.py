@@ -130,11 +130,12 @@ class ImageMedia:
 
     def __init__(self, display: str, root: str, *, deep: bool, jobs: int | None,
                  enabled: frozenset[str], cache: MediaCache | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None,
+                 follow_links: bool = True) -> None:
         self.display = display
         self.cache = cache
         self.progress = progress
-        self.store = LocalStore(root)
+        self.store = LocalStore(root, follow_links)
         self.root = self.store.root
         self.deep = deep
         self.enabled = enabled
@@ -216,8 +217,9 @@ class ImageMedia:
         if facts.status == "outside":
             yield R.OUTSIDE_ROOT.diag(
                 self.display, n,
-                f"{name!r} is a symbolic link to a file outside {self.root}; not opened. "
-                "Copy the file into the dataset folder",
+                f"{name!r} is a symbolic link to a file outside {self.root}; not opened "
+                "(links = \"inside\" in [tool.manifest-lint.cvat]). Copy the file into the "
+                "dataset folder, or set links = \"follow\"",
             )
             yield from item.diags
             return

@@ -415,9 +415,11 @@ OUTSIDE_ROOT = rule(
     "CVAT410", "cvat-media-outside-root", "cvat", "error", False,
     "A referenced file is a symbolic link that leads outside the media folder.",
     why="""
-Dataset files must live below the manifest's folder: CVAT uploads and cloud storages do not
-follow links out of the dataset, so the frame is missing there. manifest-lint does not open
-such files.
+Only with `links = "inside"` in `[tool.manifest-lint.cvat]`. By default links are followed
+as CVAT's tool follows them (a DVC or git-annex dataset is links into a cache). Opt in when
+the dataset is uploaded or synced by a tool that does not follow links out of the folder:
+the frame would be missing there. manifest-lint does not open such files then. Names in
+the manifest are always guarded (`..`, absolute paths and `~`: CVAT208, CVAT203).
 """,
     bad="images/a.jpg -> /home/me/other/a.jpg",
     good="images/a.jpg (a regular file below the manifest's folder)",
