@@ -12,6 +12,8 @@ Pillow is imported inside the functions so that importing this module stays chea
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
 import os
 import struct
 import warnings
@@ -121,10 +123,25 @@ def _orientation(img: Image.Image, path: str, *, decode: bool) -> int:
             exif = img.getexif()
     else:
         exif = img.getexif()
-    value = exif.get(EXIF_ORIENTATION_TAG, 1)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise MediaError(path, f"invalid EXIF orientation value {value!r}")
-    return value
+    return orientation_value(exif.get(EXIF_ORIENTATION_TAG, 1), path)
+
+
+def orientation_value(value: object, path: str) -> int:
+    """The orientation as an int that is > 4 exactly when CVAT's ``orientation > 4`` is true.
+
+    CVAT compares the raw tag value, so any real number works: a SHORT, a RATIONAL
+    (Pillow's ``IFDRational``, e.g. 6.0), a float. A value that is not a number (a tuple, a
+    string) cannot be compared, so CVAT's tool fails on it: :class:`MediaError`.
+    """
+    if not isinstance(value, numbers.Real):
+        raise MediaError(path, f"invalid EXIF orientation value {value!r} (not a number); "
+                               "rewrite the image's EXIF Orientation tag")
+    number = float(value)
+    if math.isnan(number):  # e.g. a RATIONAL with denominator 0: `nan > 4` is false
+        return 1
+    if math.isinf(number):
+        return 8 if number > 0 else 1
+    return int(value) if isinstance(value, int) else math.ceil(number)
 
 
 def _png_has_metadata_after_idat(path: str) -> bool:
