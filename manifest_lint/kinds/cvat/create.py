@@ -193,7 +193,7 @@ def _probe_batch(root: str, paths: Sequence[str]) -> list[ImageInfo | MediaError
     for path in paths:
         try:
             _check_inside(path, root)
-            out.append(probe_image(path, checksum=True))
+            out.append(probe_image(path, checksum=True, allow_large=True))
         except MediaError as exc:
             out.append(exc)
     return out

@@ -22,6 +22,7 @@ from manifest_lint.kinds.cvat.serialize import dumps_line, image_record
 from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int
 from manifest_lint.media import MediaError
 from manifest_lint.media.executor import OrderedWork, worker_count
+from manifest_lint.media.images import over_pixel_limit, pixel_limit
 from manifest_lint.media.store import LocalStore, StatResult
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def inspect_image(store: LocalStore, task: ImageTask) -> ImageFacts:
             if task.probed is not None:
                 facts.width, facts.height, facts.orientation, facts.checksum = task.probed
             else:
-                info = probe_image(path, checksum=task.checksum)
+                info = probe_image(path, checksum=task.checksum, allow_large=True)
                 facts.width, facts.height = info.width, info.height
                 facts.orientation, facts.checksum = info.orientation, info.checksum
             facts.related_on_disk = tuple(related_images_2d([path], root)[path])
@@ -245,6 +246,15 @@ class ImageMedia:
                 self.display, n,
                 f"width x height is {width}x{height} but {name!r} is "
                 f"{facts.width}x{facts.height}{swap}; write the image's size",
+            ))
+        if (not item.task.point_cloud and facts.width is not None and facts.height is not None
+                and (pixels := over_pixel_limit(facts.width, facts.height)) is not None):
+            out.append(R.LARGE_IMAGE.diag(
+                self.display, n,
+                f"{name!r} has {pixels:,} pixels ({facts.width}x{facts.height}), more than "
+                f"Pillow's MAX_IMAGE_PIXELS ({pixel_limit():,}): CVAT accepts it with a "
+                "DecompressionBombWarning and decodes it slowly; past twice the limit it "
+                "would be refused. Resize or tile the image if you can",
             ))
         checksum = obj.get("checksum")
         if (self.deep and facts.checksum is not None and is_checksum(checksum)
