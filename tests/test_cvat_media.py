@@ -501,3 +501,17 @@ def test_deep_results_are_cached_by_path_size_and_mtime(tmp_path: Path,
     # Without a cache folder nothing is cached.
     assert [c for c, _ in lint_file_codes(manifest, kind="cvat", deep=True, jobs=1)] == [
         "CVAT409", "CVAT409", "CVAT409"]
+
+
+def test_cache_values_of_an_unexpected_shape_are_ignored(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    edit(manifest, line_of(manifest, "a"), width=99)
+    cache = tmp_path / "cache"
+    cold = codes(manifest, deep=True, cache_dir=cache)
+    assert cold == [("CVAT403", line_of(manifest, "a"))]
+    for shard in cache.rglob("*.json"):
+        entries = json.loads(shard.read_text())
+        shard.write_text(json.dumps({k: [*v[:2], ["wide", None, "6", 7]]
+                                     for k, v in entries.items()}))
+    assert codes(manifest, deep=True, cache_dir=cache) == cold
+    assert codes(manifest, cache_dir=cache) == cold

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
@@ -170,7 +170,7 @@ class ImageMedia:
             return False
         for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
             hit = self.cache.get(path, item.stat, what)
-            if isinstance(hit, list) and len(hit) == 4:
+            if _valid_probe(hit):
                 item.task = replace(item.task, probed=(hit[0], hit[1], hit[2], hit[3]))
                 return True
         return False
@@ -343,6 +343,16 @@ class ImageMedia:
                 self.display, 1,
                 f"... and {len(found) - MAX_UNLISTED} more unlisted images in {self.root}",
             )
+
+
+def _valid_probe(hit: Any) -> TypeGuard[list[Any]]:
+    """True for a cached ``[width, height, orientation, checksum]`` of the right types (a
+    shard written by hand or by another tool is ignored, not trusted)."""
+    if not (isinstance(hit, list) and len(hit) == 4):
+        return False
+    width, height, orientation, checksum = hit
+    return (all(is_int(v) for v in (width, height, orientation)) and width > 0 and height > 0
+            and (checksum is None or is_checksum(checksum)))
 
 
 def _task_of(item: ImageItem) -> ImageTask:
