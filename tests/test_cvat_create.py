@@ -245,6 +245,7 @@ def test_broken_images_are_all_reported_and_nothing_is_written(tmp_path: Path) -
         f"  {data / 'c.jpg'}: cannot decode image: truncated JPEG data (image file is truncated"
         " (15 bytes not processed))",
         f"  {data / 'd.png'}: not an image Pillow can identify",
+        "fix or remove these files, then run the command again",
     ]
     assert only_manifest(out) == b"old\n"
 

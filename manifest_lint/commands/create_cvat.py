@@ -121,8 +121,6 @@ def _explain(exc: Exception) -> str:
     if text.startswith("no images found"):
         return (f"{text}; CVAT's tool takes files whose name looks like an image (.jpg, .png, "
                 "...) and skips related_images/ folders")
-    if getattr(exc, "errors", None):
-        return f"{text}\nfix or remove these files, then run the command again"
     return text
 
 

@@ -294,7 +294,8 @@ def _media_errors(errors: Sequence[MediaError]) -> CreateError:
     more = len(errors) - _MAX_LISTED_ERRORS
     tail = f"\n  ... and {more} more" if more > 0 else ""
     noun = "file" if len(errors) == 1 else "files"
-    return CreateError(f"{len(errors)} {noun} cannot be read:\n{listed}{tail}", errors)
+    return CreateError(f"{len(errors)} {noun} cannot be read:\n{listed}{tail}\n"
+                       "fix or remove these files, then run the command again", errors)
 
 
 def _write_atomically(
