@@ -95,3 +95,78 @@ def test_bombs_past_twice_the_limit_stay_refused(tmp_path: Path, small_pixel_lim
 
 def test_is_image_is_cvats_mime_test() -> None:
     assert is_image("a.JPG") and not is_image("a.svg") and not is_image("a.txt")
+
+
+# --------------------------------------------------------------------------- context images
+
+def cvat_context_2d(image: Path, root: Path) -> list[str]:
+    """CVAT's ``_detect_related_images_2D`` for one image: every entry of
+    ``related_images/<stem>_<ext>/`` whose name is an image's (``os.listdir``), sorted."""
+    folder = image.parent / "related_images" / "_".join(image.name.rsplit(".", 1))
+    if not folder.is_dir():
+        return []
+    entries = [os.path.join(folder, e) for e in os.listdir(folder)]
+    return sorted(os.path.relpath(e, root) for e in entries if is_image(e))
+
+
+def test_context_images_are_listed_like_cvat(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    make_jpeg(root / "a.jpg")
+    context = root / "related_images" / "a_jpg"
+    make_png(context / "left.png", size=(8, 8))
+    (context / "broken.jpg").symlink_to(tmp_path / "gone.jpg")  # a broken link
+    (context / "folder.png").mkdir()  # a folder with an image's name
+    make_png(context / ".hidden.png", size=(8, 8))
+    (context / "notes.txt").write_text("x")
+    make_jpeg(root / "my_related_images" / "b.jpg")  # CVAT drops it: 'related_images/'
+    make_jpeg(root / "related_images" / "c.jpg")  # not a frame, belongs to no image
+    create_manifest(root, root, jobs=1)
+    manifest = root / "manifest.jsonl"
+    related = cvat_context_2d(root / "a.jpg", root)
+    assert related == ["related_images/a_jpg/.hidden.png", "related_images/a_jpg/broken.jpg",
+                       "related_images/a_jpg/folder.png", "related_images/a_jpg/left.png"]
+    assert manifest.read_bytes() == cvat_manifest(root, {"a.jpg": related})
+    found = lint_diagnostics(manifest, kind="cvat", deep=True)
+    # the broken link is listed (as CVAT lists it) and is missing; the two files CVAT's tool
+    # skips are unlisted, each with what is wrong with it
+    assert [(d.code, d.line) for d in found] == [("CVAT402", 1), ("CVAT402", 1),
+                                                ("CVAT404", 3)]
+    mine, stray = found[0].message, found[1].message
+    assert "'my_related_images/b.jpg'" in mine and "never takes it as a frame" in mine
+    assert "'related_images/c.jpg'" in stray and "rename the folder" in stray
+    assert "regenerate" not in mine + stray
+
+
+def test_context_image_without_its_image_is_explained(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    make_jpeg(root / "a.jpg")
+    make_jpeg(root / "related_images" / "gone_jpg" / "ctx.jpg")
+    create_manifest(root, root, jobs=1)
+    found = lint_diagnostics(root / "manifest.jsonl", kind="cvat")
+    assert [(d.code, d.line) for d in found] == [("CVAT402", 1)]
+    assert "the manifest lists no image 'gone.jpg'" in found[0].message
+    assert "regenerate" not in found[0].message
+
+
+def test_point_cloud_context_lists_every_entry_like_cvat(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    scene = root / "s1"
+    scene.mkdir(parents=True)
+    (scene / "s1.pcd").write_bytes(b"pcd")
+    make_png(scene / "cam.png", size=(8, 8))
+    (scene / "dir.jpg").mkdir()
+    create_manifest(root, root, jobs=1)
+    lines = (root / "manifest.jsonl").read_text().splitlines()
+    assert lines[2] == ('{"name":"s1/s1","extension":".pcd","meta":{"related_images":'
+                        '["s1/cam.png","s1/dir.jpg"]}}')
+
+
+# --------------------------------------------------------------------------- globs
+
+def test_a_glob_that_matches_a_folder_fails_like_cvat(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    make_jpeg(root / "a.jpg")
+    (root / "d.jpg").mkdir()
+    with pytest.raises(CreateError, match=r"d\.jpg: a folder, not a file"):
+        create_manifest(f"{root}/*.jpg", tmp_path, jobs=1)
+    assert not (tmp_path / "manifest.jsonl").exists()

@@ -165,7 +165,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     (tmp_path / "dir.png").mkdir()
     with pytest.raises(MediaError) as caught:
         probe_image(tmp_path / "dir.png", checksum=True)
-    assert caught.value.message == "not a regular file"
+    assert caught.value.message == "a folder, not a file"
 
 
 def test_garbage_after_valid_jpeg_header(tmp_path: Path) -> None:

@@ -34,8 +34,9 @@ rebuilds itself; its server skips an uploaded one); the manifest is written atom
 at all when anything fails; too few key frames raises :class:`CreateError` naming ``--force``
 (CVAT prints a message about ``--force`` only in dead code); every unreadable image is reported,
 not just the first; a video without any usable key frame is refused even with ``force`` (CVAT
-would write a manifest its own structure check rejects); ``related_images`` is matched as a
-path component below the root (CVAT drops any path containing the text ``related_images/``).
+would write a manifest its own structure check rejects, and exits 0); ``related_images/`` is
+looked for in the path below the root (CVAT looks in the absolute path, so a dataset inside a
+folder such as ``/data/related_images/`` yields no images there).
 """
 
 from __future__ import annotations

@@ -331,13 +331,23 @@ class ImageMedia:
     # -- unlisted files
 
     def _unlisted(self) -> Iterator[Diagnostic]:
+        from manifest_lint.kinds.cvat.sources import context_owner, in_related_images
+
         found = list(_unlisted_files(self.store, self.listed))
         for rel in found[:MAX_UNLISTED]:
-            yield R.UNLISTED_MEDIA.diag(
-                self.display, 1,
-                f"{rel!r} in {self.root} is not listed in the manifest; add it (regenerate "
-                "with `manifest-lint create cvat`) or move it out of the dataset folder",
-            )
+            if not in_related_images(rel):
+                why = ("is not listed in the manifest; add it (regenerate with `manifest-lint "
+                       "create cvat`) or move it out of the dataset folder")
+            elif (owner := context_owner(rel)) is not None:
+                why = (f"is in a related_images/ folder, so it is a context image, not a "
+                       f"frame, but the manifest lists no image {owner!r} for it to belong "
+                       "to; add that image and its record, rename the folder after its "
+                       "image (<name>_<ext>), or move the file out")
+            else:
+                why = ("has 'related_images/' in its path, so CVAT's tool never takes it as "
+                       "a frame, and it is not in a related_images/<name>_<ext>/ folder "
+                       "beside an image; rename the folder or move the file out")
+            yield R.UNLISTED_MEDIA.diag(self.display, 1, f"{rel!r} in {self.root} {why}")
         if len(found) > MAX_UNLISTED:
             yield R.UNLISTED_MEDIA.diag(
                 self.display, 1,

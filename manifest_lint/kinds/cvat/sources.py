@@ -78,11 +78,9 @@ def find_images(source: str) -> ImageSource:
             found.extend(os.path.join(folder, f) for f in files if _is_frame_candidate(f))
     else:
         root = _pattern_root(source)
-        found = [
-            p
-            for p in glob.glob(source, recursive=True)
-            if _is_frame_candidate(p) and os.path.isfile(p)
-        ]
+        # as CVAT: whatever matches and has an image's name, a folder "d.jpg" too (it
+        # then fails as unreadable, as it does in CVAT's tool)
+        found = [p for p in glob.glob(source, recursive=True) if _is_frame_candidate(p)]
     paths = [p for p in found if not _in_related_images(p, root)]
     paths = _select_scenes(paths, root)
     if not paths:
@@ -108,9 +106,23 @@ def _pattern_root(pattern: str) -> str:
     return os.path.join(anchor, *components[:position])
 
 
+def in_related_images(relpath: str) -> bool:
+    """CVAT's test for a context image, on a ``/``-separated path below the root: it
+    contains ``related_images/`` anywhere (``my_related_images/`` too)."""
+    return RELATED_IMAGES_DIR + "/" in relpath
+
+
+def context_owner(relpath: str) -> str | None:
+    """The image a context image ``<dir>/related_images/<stem>_<ext>/<file>`` belongs to
+    (``<dir>/<stem>.<ext>``), or None when the path has not that shape."""
+    parts = relpath.split("/")
+    if len(parts) < 3 or parts[-3] != RELATED_IMAGES_DIR or "_" not in parts[-2]:
+        return None
+    return "/".join([*parts[:-3], ".".join(parts[-2].rsplit("_", 1))])
+
+
 def _in_related_images(path: str, root: str) -> bool:
-    parts = Path(os.path.relpath(path, root)).parts
-    return RELATED_IMAGES_DIR in parts[:-1]
+    return in_related_images(_posix(os.path.relpath(path, root)))
 
 
 def _select_scenes(paths: list[str], root: str) -> list[str]:
@@ -178,12 +190,13 @@ def _context_images(candidates: Iterable[str], root: str) -> list[str]:
 
 
 def _files_in(folder: str) -> list[str]:
+    """Every entry of ``folder`` as CVAT lists it (``os.listdir``): broken links and
+    folders too, since CVAT keeps whatever has an image's name."""
     try:
         entries = os.listdir(folder)
     except OSError:
         return []
-    paths = (os.path.join(folder, entry) for entry in entries)
-    return [p for p in paths if os.path.isfile(p)]
+    return [os.path.join(folder, entry) for entry in entries]
 
 
 def _context_folder_name(path: str) -> str:
