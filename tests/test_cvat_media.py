@@ -515,3 +515,16 @@ def test_cache_values_of_an_unexpected_shape_are_ignored(tmp_path: Path) -> None
                                      for k, v in entries.items()}))
     assert codes(manifest, deep=True, cache_dir=cache) == cold
     assert codes(manifest, cache_dir=cache) == cold
+
+
+def test_related_images_order_and_repeats_with_media(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    before = manifest.read_bytes()
+    n = line_of(manifest, "a")
+    ctx = "related_images/a_jpg/ctx.jpg"
+    edit(manifest, n, meta={"related_images": [ctx, ctx]})
+    found = lint_diagnostics(manifest, kind="cvat", deep=True)
+    assert [(d.code, d.line, d.fixable) for d in found] == [("CVAT209", n, True)]
+    r = run_cli("fix", "--deep", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == before

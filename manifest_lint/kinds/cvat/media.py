@@ -32,8 +32,8 @@ MAX_UNLISTED = 20  # unlisted files reported one by one; the rest are counted
 
 # Diagnostics a regenerated image record repairs (CVAT205/CVAT204 only with a computed
 # checksum, i.e. with --deep).
-IMAGE_REGEN = frozenset({"CVAT006", "CVAT202", "CVAT203", "CVAT402", "CVAT403", "CVAT404",
-                         "CVAT501"})
+IMAGE_REGEN = frozenset({"CVAT006", "CVAT202", "CVAT203", "CVAT209", "CVAT402", "CVAT403",
+                         "CVAT404", "CVAT501"})
 IMAGE_REGEN_DEEP = IMAGE_REGEN | {"CVAT204", "CVAT205"}
 _CHECKSUM_FROM_MEDIA = frozenset({"CVAT204", "CVAT205"})
 _CACHE_DEEP = "cvat-probe-md5"  # cache entries: [width, height, orientation, checksum]

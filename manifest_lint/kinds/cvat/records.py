@@ -138,6 +138,15 @@ class RecordChecks(CheckerState):
                                                "manifest's folder"))
             else:
                 clean.append(item)
+        if len(clean) == len(related) and clean != sorted(set(clean)):
+            fixed = {**obj, "meta": {**meta, "related_images": sorted(set(clean))}}
+            repeats = " and lists a path twice" if len(set(clean)) < len(clean) else ""
+            order = "is not sorted" if clean != sorted(clean) else ""
+            why = f"{order}{repeats}".removeprefix(" and ")
+            diags.append(R.RELATED_ORDER.diag(
+                self.path, n, f"meta.related_images {why}; CVAT's tool writes a sorted list "
+                "without repeats", fix=Fix((Edit(n, n, dumps_line(canonical_record(
+                    fixed, "images"))),))))
         return tuple(clean)
 
     def _wants_checksum(self, obj: dict[str, Any]) -> bool:

@@ -190,6 +190,20 @@ the `related_images/<name>_<ext>/` folder.
     good='{"name":"a","extension":".jpg","width":8,"height":8,'
          '"meta":{"related_images":["related_images/a_jpg/ctx.jpg"]}}',
 )
+RELATED_ORDER = rule(
+    "CVAT209", "cvat-related-images-order", "cvat", "warning", True,
+    "`meta.related_images` is not sorted, or lists a path twice.",
+    why="""
+CVAT's tool writes the context images of a frame as a sorted list without repeats, and
+CVAT shows them in that order. Another order or a repeated path is not what the tool writes
+for the same files (so a regenerated manifest differs) and a repeat shows the same context
+image twice. `fix` sorts the list and drops the repeats.
+""",
+    bad='{"name":"a",...,"meta":{"related_images":["related_images/a_jpg/r.jpg",'
+        '"related_images/a_jpg/l.jpg"]},...}',
+    good='{"name":"a",...,"meta":{"related_images":["related_images/a_jpg/l.jpg",'
+         '"related_images/a_jpg/r.jpg"]},...}',
+)
 CHECKSUM_FORMAT = rule(
     "CVAT204", "cvat-checksum-format", "cvat", "error", True,
     "`checksum` is not 32 lowercase hexadecimal digits (an md5).",
@@ -331,7 +345,8 @@ __all__ = [
     "IMAGE_META", "IMAGE_NAME_REQUIRED", "IMAGE_SIZE_FIELD", "INVALID_JSON",
     "KEY_FRAME_FIELDS", "LARGE_IMAGE", "LINE_TERMINATOR", "MISSING_CHECKSUM",
     "MISSING_KEY_FRAMES", "MISSING_MEDIA", "MISSING_RELATED", "NAME_EXTENSION",
-    "NON_CANONICAL", "NO_RECORDS", "OUTSIDE_ROOT", "PTS_ORDER", "SIZE_MISMATCH",
-    "SORT_ORDER", "TYPE", "UNLISTED_MEDIA", "UNREADABLE_MEDIA", "UNSAFE_NAME", "VERSION",
-    "VIDEO_LENGTH", "VIDEO_NAME", "VIDEO_PROPERTIES", "VIDEO_RESOLUTION",
+    "NON_CANONICAL", "NO_RECORDS", "OUTSIDE_ROOT", "PTS_ORDER", "RELATED_ORDER",
+    "SIZE_MISMATCH", "SORT_ORDER", "TYPE", "UNLISTED_MEDIA", "UNREADABLE_MEDIA",
+    "UNSAFE_NAME", "VERSION", "VIDEO_LENGTH", "VIDEO_NAME", "VIDEO_PROPERTIES",
+    "VIDEO_RESOLUTION",
 ]

@@ -38,7 +38,8 @@ PATH = rb"(?!~)" + _SEGMENT + rb"(?:/" + _SEGMENT + rb")*" + _P.encode()
 # A plain extension: a dot and printable ASCII without dots, slashes or escapes.
 _EXTENSION = rb'\.[^"\\/.\x00-\x1f\x7f-\xff]*' + _P.encode()
 _POSITIVE = rb"[1-9][0-9]*" + _P.encode()
-_RELATED = rb'\[(?:"' + PATH + rb'"(?:,"' + PATH + rb'")*' + _P.encode() + rb")?\]"
+# At most one related image: longer lists take the slow path, which checks their order.
+_RELATED = rb'\[(?:"' + PATH + rb'")?\]'
 # Group 1 is the escaped `name","extension":"ext` (see record_key).
 _IMAGE_BODY = (
     rb'\{"name":"(' + PATH + rb'","extension":"' + _EXTENSION + rb')","width":' + _POSITIVE
