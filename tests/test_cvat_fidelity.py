@@ -170,3 +170,29 @@ def test_a_glob_that_matches_a_folder_fails_like_cvat(tmp_path: Path) -> None:
     with pytest.raises(CreateError, match=r"d\.jpg: a folder, not a file"):
         create_manifest(f"{root}/*.jpg", tmp_path, jobs=1)
     assert not (tmp_path / "manifest.jsonl").exists()
+
+
+# --------------------------------------------------------------------------- video
+
+def test_force_with_no_key_frame_that_seeks_back_fails_on_purpose(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CVAT's tool writes a header-only manifest and exits 0; CVAT rejects that manifest
+    (CVAT105), so we refuse it, and say so in `create cvat --help` and the README."""
+    from types import SimpleNamespace
+
+    from manifest_lint.media import video as video_module
+    from tests.conftest import FIXTURES, ROOT, run_cli
+
+    def elsewhere(container: object, stream: object, pts: int) -> object:
+        return SimpleNamespace(pts=pts, to_image=lambda: Image.new("RGB", (64, 48)))
+
+    monkeypatch.setattr(video_module, "_frame_after_seek", elsewhere)
+    clip = FIXTURES / "cvat" / "golden" / "clip.mp4"
+    with pytest.raises(CreateError, match="no key frame can be seeked back"):
+        create_manifest(clip, tmp_path, force=True)
+    assert not (tmp_path / "manifest.jsonl").exists()
+    help_text = " ".join(run_cli("create", "cvat", "--help").stdout.split())
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    for text in (help_text, readme):
+        assert "header-only manifest and exits 0" in text
+        assert "tests the absolute path" in text

@@ -43,10 +43,16 @@ HELP = "\n\n".join((
     "too few key frames without --force); 2 bad arguments.",
     "Differences from CVAT's tool, on purpose: too few key frames fails with a message that "
     "names --force (CVAT's tool has such a hint, but it is dead code: it prints only \"The "
-    "number of keyframes is not enough for smooth iteration over the video\"); nothing is "
-    "written when anything fails; no index.json is written (CVAT rebuilds it and skips an "
-    "uploaded one); random sorting is not offered (CVAT refuses a manifest with random "
-    "sorting).",
+    "number of keyframes is not enough for smooth iteration over the video\"); a video none "
+    "of whose key frames seeks back fails even with --force (CVAT's tool writes a header-only "
+    "manifest and exits 0, and CVAT rejects that manifest); nothing is written when anything "
+    "fails, and every unreadable image is listed (CVAT stops at the first); no index.json is "
+    "written (CVAT rebuilds it and skips an uploaded one); random sorting is not offered "
+    "(CVAT refuses a manifest with random sorting); .pcd point clouds are found by extension "
+    "(the standalone tool depends on the host's MIME table, which rarely knows .pcd); a path "
+    "is a context image when the part below the source folder contains related_images/ (CVAT "
+    "tests the absolute path, so a dataset inside a folder named like "
+    "/data/related_images/ has no images for it).",
 ))
 
 
