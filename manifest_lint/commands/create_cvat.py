@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,6 @@ from manifest_lint.cli import create_app
 if TYPE_CHECKING:
     from manifest_lint.kinds.cvat.create import CreateResult
 
-_WILDCARD = re.compile(r"[*?\[\]]")
 
 
 class Sorting(str, Enum):
@@ -99,7 +97,7 @@ def create_cvat(
 
 def _check_usage(source: str, output_dir: Path) -> str:
     """``"video"``, ``"folder"`` or ``"pattern"``; raises :class:`_UsageError`."""
-    from manifest_lint.kinds.cvat.sources import is_video
+    from manifest_lint.kinds.cvat.sources import CreateError, is_video, pattern_root
 
     if output_dir.exists() and not output_dir.is_dir():
         raise _UsageError(f"--output-dir {output_dir} is a file, not a folder")
@@ -112,13 +110,10 @@ def _check_usage(source: str, output_dir: Path) -> str:
         return "video"
     if os.path.isdir(path):
         return "folder"
-    parts = Path(path).parts[1:]
-    wild = next((i for i, part in enumerate(parts) if _WILDCARD.search(part)), None)
-    if wild is None:
-        raise _UsageError(f"{source}: no such file or folder, and not a glob pattern")
-    if wild == 0:
-        raise _UsageError(f"{source}: wrong pattern: there must be a common root folder "
-                          "before the first wildcard")
+    try:
+        pattern_root(path)
+    except CreateError as exc:
+        raise _UsageError(str(exc)) from None
     return "pattern"
 
 

@@ -61,13 +61,13 @@ from manifest_lint.kinds.cvat.sources import (
     CreateError,
     check_sorting,
     find_images,
-    is_point_cloud,
     is_video,
     record_name,
     related_images_2d,
     related_images_3d,
     sort_paths,
 )
+from manifest_lint.kinds.cvat.structure import is_point_cloud
 from manifest_lint.media import MediaError, check_regular_file
 from manifest_lint.media.executor import run_ordered, worker_count
 from manifest_lint.media.images import ImageInfo, probe_image
@@ -89,49 +89,6 @@ class CreateResult:
 
 
 # --------------------------------------------------------------------------- records
-
-
-def build_image_records(
-    root: str | os.PathLike[str],
-    paths: Sequence[str],
-    *,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> Iterator[dict[str, Any]]:
-    """CVAT records for ``paths`` (absolute, in output order) under ``root``.
-
-    Every image is decoded and hashed, in a process pool when ``jobs`` > 1 and there are
-    enough files (see :mod:`manifest_lint.media.executor`; ``jobs=None``: one per CPU).
-    ``progress`` is called after each file with the number of files done. Raises the first
-    :class:`MediaError`.
-    """
-    for item in _records(os.fspath(root), paths, jobs=jobs, progress=progress):
-        if isinstance(item, MediaError):
-            raise item
-        yield item
-
-
-def records_for_names(
-    root: str | os.PathLike[str],
-    names_in_order: Iterable[tuple[str, str]],
-    *,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> Iterator[dict[str, Any] | MediaError]:
-    """Recompute the records of an existing manifest, keeping its order.
-
-    ``names_in_order`` holds ``(name, extension)`` pairs as in the manifest; the files are
-    looked up under ``root``. Yields one record per pair, or the :class:`MediaError` for a file
-    that is missing, unreadable or outside ``root``. Raises :class:`CreateError` if the names
-    mix point clouds (``.pcd``) and images.
-    """
-    root_path = os.path.abspath(os.fspath(root))
-    paths = [_path_for_name(root_path, name, extension) for name, extension in names_in_order]
-    yield from _records(root_path, paths, jobs=jobs, progress=progress)
-
-
-def _path_for_name(root: str, name: str, extension: str) -> str:
-    return os.path.normpath(os.path.join(root, *f"{name}{extension}".split("/")))
 
 
 def _records(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.serialize import dumps_line, image_record
-from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int
+from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int, is_point_cloud
 from manifest_lint.media import MediaError
 from manifest_lint.media.executor import OrderedWork, worker_count
 from manifest_lint.media.images import over_pixel_limit, pixel_limit
@@ -373,7 +373,7 @@ def _task_of(item: ImageItem) -> ImageTask:
 def _unlisted_files(store: LocalStore, listed: set[str]) -> Iterator[str]:
     """Images and point clouds below the store's root (as ``create cvat`` finds them) not in
     ``listed``, as ``/``-separated relative paths in sorted order."""
-    from manifest_lint.kinds.cvat.sources import is_image, is_point_cloud
+    from manifest_lint.kinds.cvat.sources import is_image
 
     for rel in store.names(lambda f: is_image(f) or is_point_cloud(f)):
         if rel not in listed:

@@ -50,7 +50,7 @@ class RecordChecks(CheckerState):
                 deferred = problem  # a real file "a.jpg.jpg" is fine
             else:
                 diags.append(R.NAME_EXTENSION.diag(self.path, n, problem))
-        point_cloud = is_point_cloud(ext)
+        point_cloud = is_point_cloud(name + ext)
         diags += self._sizes(n, obj, point_cloud)
         related = self._meta(n, obj, diags)
         diags += self._checksum(n, obj, point_cloud)
@@ -70,7 +70,8 @@ class RecordChecks(CheckerState):
         """The order check and the media check of a record with a clean name."""
         if task is None:
             related = obj["meta"]["related_images"]
-            task = ImageTask(obj["name"] + obj["extension"], is_point_cloud(obj["extension"]),
+            full_name = obj["name"] + obj["extension"]
+            task = ImageTask(full_name, is_point_cloud(full_name),
                              tuple(related), checksum=self._wants_checksum(obj))
         if self.order is not None:
             self.order.add(n, task.full_name)

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from manifest_lint.kinds.cvat.structure import is_point_cloud
 from manifest_lint.media import MediaError
 
 SortingMethod = Literal["lexicographical", "natural", "predefined"]
 SORTING_METHODS: tuple[str, ...] = ("lexicographical", "natural", "predefined")
 
 RELATED_IMAGES_DIR = "related_images"
-POINT_CLOUD_EXTENSION = ".pcd"
 _WILDCARD = re.compile(r"[*?\[\]]")
 _KITTI_IMAGE_DIR = re.compile(r"image_\d", re.IGNORECASE)
 
@@ -51,11 +51,6 @@ def is_video(path: str) -> bool:
     return mime is not None and mime.startswith("video")
 
 
-def is_point_cloud(path: str) -> bool:
-    """A ``.pcd`` file (any case), which CVAT treats as 3D data."""
-    return os.path.splitext(path)[1].lower() == POINT_CLOUD_EXTENSION
-
-
 @dataclass(frozen=True)
 class ImageSource:
     """Frames found for a folder or glob: absolute ``paths`` in discovery order under ``root``."""
@@ -77,7 +72,7 @@ def find_images(source: str) -> ImageSource:
         for folder, _dirs, files in os.walk(source):
             found.extend(os.path.join(folder, f) for f in files if _is_frame_candidate(f))
     else:
-        root = _pattern_root(source)
+        root = pattern_root(source)
         # as CVAT: whatever matches and has an image's name, a folder "d.jpg" too (it
         # then fails as unreadable, as it does in CVAT's tool)
         found = [p for p in glob.glob(source, recursive=True) if _is_frame_candidate(p)]
@@ -92,17 +87,21 @@ def _is_frame_candidate(path: str) -> bool:
     return is_image(path) or is_point_cloud(path)
 
 
-def _pattern_root(pattern: str) -> str:
-    """The literal folder before the first wildcard component of an absolute pattern."""
+def pattern_root(pattern: str) -> str:
+    """The literal folder before the first wildcard component of an absolute pattern (CVAT's
+    test); raises :class:`CreateError` for a path without wildcards or a pattern that starts
+    with one (no common root)."""
     parts = Path(pattern).parts
     anchor, components = parts[0], parts[1:]
     position = next((i for i, part in enumerate(components) if _WILDCARD.search(part)), None)
     if position is None:
         raise CreateError(
-            f"Wrong positional argument: {pattern} is not a file, a folder or a glob pattern"
+            f"Wrong positional argument: {pattern}: no such file or folder, and not a glob "
+            "pattern"
         )
     if position == 0:
-        raise CreateError("Wrong pattern: there must be a common root")
+        raise CreateError(f"Wrong pattern: {pattern}: there must be a common root folder "
+                          "before the first wildcard")
     return os.path.join(anchor, *components[:position])
 
 

@@ -9,6 +9,7 @@ image record whose fields are all valid, so the checker needs no JSON parsing fo
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -112,8 +113,10 @@ def is_checksum(value: object) -> bool:
     return isinstance(value, str) and len(value) == 32 and not value.strip(HEX_DIGITS)
 
 
-def is_point_cloud(extension: str) -> bool:
-    return extension.lower() == POINT_CLOUD_EXTENSION
+def is_point_cloud(path: str) -> bool:
+    """CVAT's test for 3D data: a path or file name (a record's ``name`` + ``extension``)
+    whose extension is ``.pcd``, in any case."""
+    return os.path.splitext(path)[1].lower() == POINT_CLOUD_EXTENSION
 
 
 def path_problem(path: str) -> str | None:
