@@ -15,7 +15,7 @@ from PIL import Image
 
 from manifest_lint.kinds.cvat.create import create_manifest
 from manifest_lint.kinds.cvat.sources import CreateError, is_image
-from tests.conftest import lint_diagnostics, lint_file_codes
+from tests.conftest import lint_diagnostics, lint_file_codes, run_cli
 
 
 def cvat_record(path: Path, root: Path, related: list[str]) -> str:
@@ -146,6 +146,9 @@ def test_context_image_without_its_image_is_explained(tmp_path: Path) -> None:
     assert [(d.code, d.line) for d in found] == [("CVAT402", 1)]
     assert "the manifest lists no image 'gone.jpg'" in found[0].message
     assert "regenerate" not in found[0].message
+    r = run_cli("lint", "-f", "json", root / "manifest.jsonl")
+    [only] = json.loads(r.stdout)["diagnostics"]
+    assert (only["code"], only["line"], only["message"]) == ("CVAT402", 1, found[0].message)
 
 
 def test_point_cloud_context_lists_every_entry_like_cvat(tmp_path: Path) -> None:
@@ -181,7 +184,7 @@ def test_force_with_no_key_frame_that_seeks_back_fails_on_purpose(
     from types import SimpleNamespace
 
     from manifest_lint.media import video as video_module
-    from tests.conftest import FIXTURES, ROOT, run_cli
+    from tests.conftest import FIXTURES, ROOT
 
     def elsewhere(container: object, stream: object, pts: int) -> object:
         return SimpleNamespace(pts=pts, to_image=lambda: Image.new("RGB", (64, 48)))
