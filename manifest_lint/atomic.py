@@ -1,5 +1,8 @@
 """Atomic file writes: a temp file in the target's folder, fsync, ``os.replace``, then an
-fsync of the folder. Readers see the old file or the new one, never a torn one."""
+fsync of the folder. Readers see the old file or the new one, never a torn one.
+
+A path that is a symbolic link (DVC, git-annex) is written through: the link's final target
+is replaced, from a temp file in the target's folder, and the link stays as it is."""
 
 from __future__ import annotations
 
@@ -9,6 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+
+def write_target(path: Path) -> Path:
+    """The file a write to ``path`` replaces: the link's final target when ``path`` is a
+    symbolic link (so the link is kept), otherwise ``path`` itself."""
+    if os.path.islink(path):
+        return Path(os.path.realpath(path))
+    return path
 
 
 def new_temp(path: Path) -> tuple[Path, BinaryIO]:
@@ -40,7 +51,9 @@ def fsync_dir(folder: Path) -> None:
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     """Yield a binary file; when the block ends without an exception it replaces
-    ``path`` atomically, otherwise the temp file is removed and ``path`` is untouched."""
+    ``path`` (through a symbolic link) atomically, otherwise the temp file is removed and
+    ``path`` is untouched."""
+    path = write_target(path)
     tmp, out = new_temp(path)
     try:
         with out:

@@ -57,10 +57,13 @@ class Diagnostic:
     severity: Severity
     message: str
     fix: Fix | None = field(default=None, compare=False)
+    # `fix` can repair it from the media (e.g. compute a missing checksum), although this
+    # run did not compute the edit: fixability must not depend on what a cache held.
+    fix_from_media: bool = field(default=False, compare=False)
 
     @property
     def fixable(self) -> bool:
-        return self.fix is not None
+        return self.fix is not None or self.fix_from_media
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.code)

@@ -105,6 +105,7 @@ def _drop_blocked_fixes(diags: list[Diagnostic]) -> Rule | None:
         return None
     dropped = False
     for d in diags:
+        d.fix_from_media = False
         if d.fix is not None and d.fix.edits:
             dropped = True
             d.fix = None if not (d.fix.strip_bom or d.fix.newline) else Fix(

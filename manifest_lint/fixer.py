@@ -39,25 +39,30 @@ class Plan:
 def plan(fixes: Iterable[Fix]) -> Plan:
     """Accept fixes in order, deferring any whose edits touch lines already taken.
 
-    ``accepted`` counts problems: several diagnostics may carry the same fix (a group of
-    lines inserted at one place, a regenerated block), and each is fixed by it."""
+    An insert inside a replaced range (after its first line) would be lost, so such a pair
+    is never accepted together; a fix whose own insert falls inside its own replaced range
+    raises :class:`FixError`. A fix shared by several diagnostics (a regenerated record)
+    counts once per diagnostic it repairs (equal fixes are one fix).
+    """
     p = Plan()
     taken: set[int] = set()
     insert_at: set[int] = set()
-    chosen: set[Fix] = set()
+    ranges: list[tuple[int, int]] = []  # replaced line ranges
+    chosen: set[Fix] = set()  # accepted fixes
     for fix in fixes:
         if fix in chosen:
             p.accepted += 1
             continue
+        _check_own_edits(fix)
         lines: list[int] = []
         ok = True
         for e in fix.edits:
             if e.is_insert:
-                if e.start in insert_at:
+                if e.start in insert_at or any(a < e.start <= b for a, b in ranges):
                     ok = False
                 continue
             span = range(e.start, e.end + 1)
-            if any(n in taken for n in span):
+            if any(n in taken for n in span) or any(e.start < k <= e.end for k in insert_at):
                 ok = False
                 break
             lines.extend(span)
@@ -74,6 +79,7 @@ def plan(fixes: Iterable[Fix]) -> Plan:
                 p.inserts.setdefault(e.start, []).append(e.content or "")
             else:
                 p.replaces[e.start] = e
+                ranges.append((e.start, e.end))
         p.strip_bom |= fix.strip_bom
         if fix.newline:
             p.newline = fix.newline.encode()
@@ -81,6 +87,18 @@ def plan(fixes: Iterable[Fix]) -> Plan:
         p.accepted += 1
         chosen.add(fix)
     return p
+
+
+def _check_own_edits(fix: Fix) -> None:
+    """Raise :class:`FixError` if one of ``fix``'s inserts falls inside its own replaced
+    range (it would be dropped while the fix counts as applied)."""
+    ranges = [(e.start, e.end) for e in fix.edits if not e.is_insert]
+    for e in fix.edits:
+        if e.is_insert and any(start < e.start <= end for start, end in ranges):
+            raise FixError(
+                f"a fix inserts before line {e.start}, inside the lines it replaces; the "
+                "fix was not applied (please report this)"
+            )
 
 
 def apply_plan(src: Path, p: Plan, dest_dir: Path) -> Path | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from manifest_lint.atomic import write_target
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.discovery import Target
@@ -93,8 +94,9 @@ def fix_target(
         extra = [f"not fixed: {why_not}"] if why_not else []
         return FileResult(t.path, t.display, kind, diags, fixed, notes=[*notes, *extra])
 
+    target = write_target(t.path)  # a symbolic link is written through; the link stays
     try:
-        before = t.path.stat()
+        before = target.stat()
     except OSError as exc:
         return FixOutput(result(lint(None), why_not=str(exc.strerror or exc)))
     diags = lint(None)
@@ -106,7 +108,7 @@ def fix_target(
             if not fixes:
                 break
             p = plan(fixes)
-            new = apply_plan(current or t.path, p, t.path.parent)
+            new = apply_plan(current or t.path, p, target.parent)
             if new is None:
                 break
             if current is not None:
@@ -126,7 +128,7 @@ def fix_target(
             text = unified_diff(t.path, current, t.display)
             current.unlink(missing_ok=True)
             return FixOutput(result(diags, fixed), text)
-        replace_atomically(current, t.path, before)
+        replace_atomically(current, target, before)
         current = None
         return FixOutput(result(diags, fixed))
     except (FixError, OSError) as exc:

@@ -12,7 +12,14 @@ from PIL import Image
 EXIF_ORIENTATION = 274
 
 
-def _exif_bytes(orientation: int) -> bytes:
+def _exif_bytes(orientation: int | tuple[int, int]) -> bytes:
+    """EXIF with the Orientation tag; a ``(numerator, denominator)`` pair is stored as a
+    RATIONAL, which some cameras and editors write and Pillow reads as ``IFDRational``."""
+    if isinstance(orientation, tuple):
+        entry = struct.pack("<HHII", EXIF_ORIENTATION, 5, 1, 26)  # type 5: RATIONAL at 26
+        ifd = struct.pack("<H", 1) + entry + struct.pack("<I", 0)
+        return (b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd
+                + struct.pack("<II", *orientation))
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation
     return exif.tobytes()
@@ -35,7 +42,7 @@ def make_jpeg(
     path: Path,
     size: tuple[int, int] = (40, 20),
     color: tuple[int, int, int] = (200, 30, 30),
-    exif_orientation: int | None = None,
+    exif_orientation: int | tuple[int, int] | None = None,
     quality: int = 90,
 ) -> Path:
     """Write a baseline RGB JPEG, optionally with an EXIF Orientation tag."""
@@ -53,7 +60,7 @@ def make_png(
     size: tuple[int, int] = (40, 20),
     color: tuple[int, int, int] = (30, 200, 30),
     mode: str = "RGB",
-    exif_orientation: int | None = None,
+    exif_orientation: int | tuple[int, int] | None = None,
 ) -> Path:
     """Write a PNG in ``mode``, optionally with an eXIf chunk (Pillow writes it before IDAT)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,3 +73,48 @@ def test_progress_is_silent_off_a_terminal(capsys) -> None:  # type: ignore[no-u
         for _ in range(100):
             advance(1)
     assert capsys.readouterr().err == ""
+
+
+def test_a_decoder_upgrade_starts_a_new_shard(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from manifest_lint.media import cache as cache_module
+
+    media = tmp_path / "a.png"
+    media.write_bytes(b"x")
+    owner, root = tmp_path / "manifest.jsonl", tmp_path / "cache"
+    st = LocalStore.stat(str(media))
+    c = MediaCache(root, owner, "cvat")
+    c.put(media, st, "probe", "old pixels")
+    c.save()
+    assert "pillow=" in cache_module.decoder_versions()
+    monkeypatch.setattr(Image, "__version__", "99.0.0")
+    cache_module.decoder_versions.cache_clear()
+    try:
+        assert "pillow=99.0.0" in cache_module.decoder_versions()
+        assert MediaCache(root, owner, "cvat").get(media, st, "probe") is None
+    finally:
+        monkeypatch.undo()
+        cache_module.decoder_versions.cache_clear()
+    assert MediaCache(root, owner, "cvat").get(media, st, "probe") == "old pixels"
+
+
+def test_video_decoders_are_part_of_a_video_key() -> None:
+    from manifest_lint.media.cache import decoder_versions
+
+    video = decoder_versions(video=True)
+    assert video.startswith(decoder_versions()) and "pyav=" in video and "libavcodec=" in video
+
+
+def test_a_shard_of_another_shape_is_ignored(tmp_path: Path) -> None:
+    media = tmp_path / "a.png"
+    media.write_bytes(b"x")
+    owner = tmp_path / "m.jsonl"
+    c = MediaCache(tmp_path / "cache", owner, "cvat")
+    c.put(media, LocalStore.stat(str(media)), "probe", 1)
+    c.save()
+    shard = next((tmp_path / "cache").rglob("*.json"))
+    for data in ("[1, 2]", '"text"', "null", "[" * 5000 + "]" * 5000):
+        shard.write_text(data)
+        again = MediaCache(tmp_path / "cache", owner, "cvat")
+        assert again.get(media, LocalStore.stat(str(media)), "probe") is None

@@ -90,6 +90,7 @@ def test_too_few_key_frames_fails_and_names_force(tmp_path: Path) -> None:
     assert r.code == 1
     assert "not enough for smooth iteration" in r.stderr
     assert "--force" in r.stderr and "sparse.mp4" in r.stderr
+    assert "fix or remove" not in r.stderr  # no file is broken: the hint would mislead
     assert not (out / "manifest.jsonl").exists()
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import pytest
 from media_factory import make_jpeg, make_png, make_video, truncate, write_bytes
 
-from manifest_lint.kinds.cvat.create import build_image_records, create_manifest, records_for_names
+from manifest_lint.kinds.cvat.create import create_manifest
 from manifest_lint.kinds.cvat.serialize import (
     dumps_line,
     header_lines,
@@ -27,7 +26,6 @@ from manifest_lint.kinds.cvat.sources import (
     related_images_3d,
     sort_paths,
 )
-from manifest_lint.media import MediaError
 from manifest_lint.media.video import frame_checksum
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "cvat" / "golden"
@@ -151,7 +149,7 @@ def test_glob_source_names_are_relative_to_the_literal_prefix(tmp_path: Path) ->
 
 
 def test_glob_without_common_root() -> None:
-    with pytest.raises(CreateError, match="^Wrong pattern: there must be a common root$"):
+    with pytest.raises(CreateError, match="^Wrong pattern: .*: there must be a common root folder"):
         find_images("/*/images/*.jpg")
 
 
@@ -245,17 +243,9 @@ def test_broken_images_are_all_reported_and_nothing_is_written(tmp_path: Path) -
         f"  {data / 'c.jpg'}: cannot decode image: truncated JPEG data (image file is truncated"
         " (15 bytes not processed))",
         f"  {data / 'd.png'}: not an image Pillow can identify",
+        "fix or remove these files, then run the command again",
     ]
     assert only_manifest(out) == b"old\n"
-
-
-def test_build_image_records_raises_media_error(tmp_path: Path) -> None:
-    good = make_jpeg(tmp_path / "a.jpg", size=(8, 6))
-    bad = write_bytes(tmp_path / "b.jpg", b"")
-    records = build_image_records(tmp_path, [str(good), str(bad)], jobs=1)
-    assert next(records)["width"] == 8
-    with pytest.raises(MediaError, match="empty file"):
-        next(records)
 
 
 def test_video_without_enough_key_frames(tmp_path: Path) -> None:
@@ -379,30 +369,3 @@ def test_combined_2d_and_3d(tmp_path: Path) -> None:
         "Combined data types 2D and 3D are not supported: photo.jpg is an image next to point"
         " clouds"
     )
-    with pytest.raises(CreateError, match="^Combined data types 2D and 3D are not supported"):
-        list(records_for_names(tmp_path / "data", [("scene", ".pcd"), ("photo", ".jpg")]))
-
-
-# ------------------------------------------------------------------------------ regenerate
-
-
-def test_records_for_names_keeps_the_given_order(tmp_path: Path) -> None:
-    golden = golden_records()
-    names = [(str(r["name"]), str(r["extension"])) for r in reversed(golden)]
-    assert list(records_for_names(IMAGES, names, jobs=1)) == list(reversed(golden))
-
-
-def test_records_for_names_reports_bad_entries(tmp_path: Path) -> None:
-    shutil.copytree(IMAGES, tmp_path / "images")
-    root = tmp_path / "images"
-    results = list(
-        records_for_names(
-            root, [("img_2", ".jpg"), ("gone", ".png"), ("../outside", ".jpg"), ("img_10", ".png")]
-        )
-    )
-    golden = {r["name"]: r for r in golden_records()}
-    assert results[0] == golden["img_2"]
-    assert results[3] == golden["img_10"]
-    assert isinstance(results[1], MediaError) and results[1].message == "file not found"
-    assert isinstance(results[2], MediaError)
-    assert results[2].message == f"outside the dataset root {root}"

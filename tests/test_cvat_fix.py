@@ -236,3 +236,38 @@ def test_video_structure_errors_are_regenerated_with_media(tmp_path: Path) -> No
     assert no_media.code == 1 and "CVAT302" in no_media.stdout
     assert run_cli("fix", manifest).code == 0
     assert manifest.read_bytes() == VIDEO
+
+
+def test_fix_counts_every_video_problem_it_repairs(tmp_path: Path) -> None:
+    items = objs(VIDEO)
+    items[2]["properties"] = {"name": "old.mp4", "resolution": [640, 480], "length": 41}
+    items[4]["number"] = 11
+    manifest = golden_video(tmp_path, dump(items))
+    lint = run_cli("lint", "--deep", "-f", "json", manifest)
+    fixable = json.loads(lint.stdout)["summary"]["fixable"]
+    assert fixable >= 2
+    r = run_cli("fix", "--deep", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == VIDEO
+    assert f"fixed {fixable} problems" in r.stdout + r.stderr
+
+
+def test_fixable_count_of_missing_checksums_does_not_depend_on_the_cache(
+        tmp_path: Path) -> None:
+    items = objs(LEXICOGRAPHICAL)
+    for i in (3, 5, 6):
+        del items[i]["checksum"]
+    items[4]["width"] = 999
+    manifest = golden_images(tmp_path, dump(items))
+    env = {"MANIFEST_LINT_CACHE_DIR": str(tmp_path / "cache")}
+
+    def fixable() -> list[tuple[int, str, bool]]:
+        r = run_cli("lint", "-f", "json", manifest, env=env)
+        return [(d["line"], d["code"], d["fixable"])
+                for d in json.loads(r.stdout)["diagnostics"]]
+
+    cold = fixable()
+    assert cold == [(4, "CVAT205", True), (5, "CVAT403", True), (6, "CVAT205", True),
+                    (7, "CVAT205", True)]
+    run_cli("fix", "--diff", manifest, env=env)  # decodes the images: warms the cache
+    assert fixable() == cold

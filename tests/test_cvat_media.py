@@ -297,16 +297,49 @@ def test_corrupt_video(tmp_path: Path) -> None:
 
 # --- CVAT410 outside the media folder ------------------------------------------------------------
 
-def test_symlink_out_of_the_dataset_is_not_opened(tmp_path: Path) -> None:
+def _link_out(manifest: Path, tmp_path: Path) -> None:
+    """Replace a.jpg and its context image by links into a cache outside the dataset."""
+    cache = tmp_path / "dvc-cache"
+    for rel in ("a.jpg", "related_images/a_jpg/ctx.jpg"):
+        target = manifest.parent / rel
+        stored = cache / rel.replace("/", "_")
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(target, stored)
+        target.symlink_to(stored)
+
+
+def test_symlinks_out_of_the_dataset_are_followed_as_cvat_does(tmp_path: Path) -> None:
     manifest = image_dataset(tmp_path)
-    outside = make_jpeg(tmp_path / "outside.jpg", size=(40, 20))
-    target = manifest.parent / "a.jpg"
-    target.unlink()
-    target.symlink_to(outside)
-    assert codes(manifest, deep=True) == [("CVAT410", line_of(manifest, "a"))]
-    target.unlink()
-    target.symlink_to(manifest.parent / "sub" / "b.png")  # inside: fine, but a 16x12 PNG
-    assert codes(manifest) == [("CVAT403", line_of(manifest, "a"))]
+    before = manifest.read_bytes()
+    _link_out(manifest, tmp_path)
+    assert codes(manifest, deep=True) == []
+    assert codes(manifest) == []
+    create_manifest(manifest.parent, manifest.parent)  # what create writes for the links
+    assert manifest.read_bytes() == before
+    r = run_cli("lint", "--deep", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+
+
+def test_links_inside_reports_symlinks_out_of_the_dataset(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    _link_out(manifest, tmp_path)
+    config = tmp_path / "manifest-lint.toml"
+    config.write_text('[cvat]\nlinks = "inside"\n')
+    assert codes(manifest, deep=True, config=config) == [("CVAT410", line_of(manifest, "a"))]
+    a = manifest.parent / "a.jpg"
+    a.unlink()
+    a.symlink_to(manifest.parent / "sub" / "b.png")  # inside: fine, but a 16x12 PNG
+    assert codes(manifest, config=config) == [("CVAT403", line_of(manifest, "a")),
+                                              ("CVAT410", line_of(manifest, "a"))]
+
+
+def test_symlinked_video_out_of_the_dataset_is_followed(tmp_path: Path) -> None:
+    manifest = video_dataset(tmp_path)
+    video = manifest.parent / "clip.mp4"
+    stored = tmp_path / "cache.mp4"
+    shutil.move(video, stored)
+    video.symlink_to(stored)
+    assert codes(manifest, deep=True) == []
 
 
 def test_unsafe_names_are_never_opened(tmp_path: Path) -> None:
@@ -468,3 +501,30 @@ def test_deep_results_are_cached_by_path_size_and_mtime(tmp_path: Path,
     # Without a cache folder nothing is cached.
     assert [c for c, _ in lint_file_codes(manifest, kind="cvat", deep=True, jobs=1)] == [
         "CVAT409", "CVAT409", "CVAT409"]
+
+
+def test_cache_values_of_an_unexpected_shape_are_ignored(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    edit(manifest, line_of(manifest, "a"), width=99)
+    cache = tmp_path / "cache"
+    cold = codes(manifest, deep=True, cache_dir=cache)
+    assert cold == [("CVAT403", line_of(manifest, "a"))]
+    for shard in cache.rglob("*.json"):
+        entries = json.loads(shard.read_text())
+        shard.write_text(json.dumps({k: [*v[:2], ["wide", None, "6", 7]]
+                                     for k, v in entries.items()}))
+    assert codes(manifest, deep=True, cache_dir=cache) == cold
+    assert codes(manifest, cache_dir=cache) == cold
+
+
+def test_related_images_order_and_repeats_with_media(tmp_path: Path) -> None:
+    manifest = image_dataset(tmp_path)
+    before = manifest.read_bytes()
+    n = line_of(manifest, "a")
+    ctx = "related_images/a_jpg/ctx.jpg"
+    edit(manifest, n, meta={"related_images": [ctx, ctx]})
+    found = lint_diagnostics(manifest, kind="cvat", deep=True)
+    assert [(d.code, d.line, d.fixable) for d in found] == [("CVAT209", n, True)]
+    r = run_cli("fix", "--deep", manifest)
+    assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == before

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from manifest_lint.kinds.cvat import check as check_module
-from tests.conftest import FIXTURES, lint_diagnostics, lint_file_codes, write_file
+from tests.conftest import FIXTURES, lint_diagnostics, lint_file_codes, run_cli, write_file
 
 GOLDEN = FIXTURES / "cvat" / "golden"
 SUM = "0123456789abcdef0123456789abcdef"
@@ -260,6 +260,25 @@ def test_meta_must_list_relative_paths(tmp_path: Path, meta: str) -> None:
     assert codes(tmp_path, images(line)) == [("CVAT203", 3)]
     ok = rec("a", related=("related_images/a_jpg/ctx.jpg",))
     assert codes(tmp_path, images(ok)) == []
+
+
+def test_related_images_must_be_sorted_without_repeats(tmp_path: Path) -> None:
+    left, right = "related_images/a_jpg/l.jpg", "related_images/a_jpg/r.jpg"
+    data = images(rec("a", related=(right, left)), rec("b", related=(left, left)),
+                  rec("c", related=(right, left, right)), rec("d", related=(left, right)))
+    got = diags(tmp_path, data)
+    assert [(d.code, d.line, d.severity.value, d.fixable) for d in got] == [
+        ("CVAT209", 3, "warning", True), ("CVAT209", 4, "warning", True),
+        ("CVAT209", 5, "warning", True)]
+    assert [d.message.split(";")[0] for d in got] == [
+        "meta.related_images is not sorted", "meta.related_images lists a path twice",
+        "meta.related_images is not sorted and lists a path twice"]
+    manifest = write(tmp_path, data)
+    assert run_cli("fix", "--no-media", manifest).code == 0
+    assert manifest.read_bytes() == images(
+        rec("a", related=(left, right)), rec("b", related=(left,)),
+        rec("c", related=(left, right)), rec("d", related=(left, right))).encode()
+    assert codes(tmp_path, images(rec("d", related=(left, right)))) == []
 
 
 def test_checksum_format(tmp_path: Path) -> None:

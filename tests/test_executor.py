@@ -108,3 +108,44 @@ def test_worker_count() -> None:
     assert worker_count(None) >= 1
     with pytest.raises(ValueError, match="at least 1"):
         worker_count(0)
+
+
+class BrokenOnSubmitBackend(InlineBackend):
+    """The pool is found broken when the third batch is handed to it (a worker died
+    while batches were still being sent), as ProcessPoolExecutor.submit raises then."""
+
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        if self.calls >= 2:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return super().submit(fn, *args)
+
+
+def test_a_pool_broken_at_submit_means_the_rest_runs_in_process() -> None:
+    backend = BrokenOnSubmitBackend()
+    work: OrderedWork[int, int] = OrderedWork(square, workers=2, min_parallel=2, batch=2,
+                                              backend=lambda n: backend)
+    tasks = list(range(15))
+    assert drive(work, tasks) == [(t, t * t) for t in tasks]
+    assert work.workers == 1 and backend.closed
+
+
+def die_in_a_worker(batch: Sequence[tuple[int, int]]) -> list[int]:
+    """Square; a worker process (not the parent) that gets 13 dies at once."""
+    import os
+
+    out = []
+    for parent, x in batch:
+        if x == 13 and os.getpid() != parent:
+            os._exit(1)
+        out.append(x * x)
+    return out
+
+
+def test_run_ordered_survives_a_worker_that_dies() -> None:
+    """What `create cvat` runs on: a killed worker (e.g. out of memory) is not an internal
+    error; the rest of the work runs in this process, in order."""
+    import os
+
+    tasks = [(os.getpid(), x) for x in range(60)]
+    got = list(run_ordered(die_in_a_worker, tasks, workers=2))
+    assert got == [(t, t[1] * t[1]) for t in tasks]

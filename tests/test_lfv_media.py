@@ -295,3 +295,13 @@ def test_demo_fixtures() -> None:
     assert found == [("LFV305", 1), ("LFV108", 2), ("LFV106", 3), ("LFV105", 4), ("LFV003", 5),
                      ("LFV107", 6), ("LFV301", 7), ("LFV302", 8), ("LFV102", 9), ("LFV004", 10),
                      ("LFV005", 11)]
+
+
+def test_cache_values_of_an_unexpected_shape_are_ignored(ds: Path) -> None:
+    cache = ds / "cache"
+    assert lint(ds, *GOOD, cache_dir=cache) == []
+    for shard in cache.rglob("*.json"):
+        entries = json.loads(shard.read_text())
+        shard.write_text(json.dumps({k: [*v[:2], ["ok", "wide", None, 7]]
+                                     for k, v in entries.items()}))
+    assert lint(ds, *GOOD, cache_dir=cache) == []

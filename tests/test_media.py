@@ -165,7 +165,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     (tmp_path / "dir.png").mkdir()
     with pytest.raises(MediaError) as caught:
         probe_image(tmp_path / "dir.png", checksum=True)
-    assert caught.value.message == "not a regular file"
+    assert caught.value.message == "a folder, not a file"
 
 
 def test_garbage_after_valid_jpeg_header(tmp_path: Path) -> None:
@@ -402,3 +402,32 @@ def test_verify_flags_wrong_records() -> None:
         (4, "frame 40 does not exist: the video has 40 frames"),
         (5, "frame 20 has pts 10240, not 99 (no frame has pts 99)"),
     ]
+
+
+@pytest.mark.parametrize(("rational", "size", "orientation"), [
+    ((6, 1), (20, 40), 6), ((8, 1), (20, 40), 8), ((3, 1), (40, 20), 3),
+    ((9, 2), (20, 40), 5),  # 4.5 > 4: CVAT swaps
+    ((1, 0), (40, 20), 1),  # Pillow reads x/0 as nan; `nan > 4` is false
+])
+def test_exif_orientation_stored_as_a_rational(
+    tmp_path: Path, rational: tuple[int, int], size: tuple[int, int], orientation: int
+) -> None:
+    for path in (make_jpeg(tmp_path / "r.jpg", size=(40, 20), exif_orientation=rational),
+                 make_png(tmp_path / "r.png", size=(40, 20), exif_orientation=rational)):
+        for checksum in (False, True):
+            info = probe_image(path, checksum=checksum)
+            assert (info.width, info.height, info.orientation) == (*size, orientation)
+        with Image.open(path) as img:  # what CVAT's tool computes
+            raw = img.getexif().get(274, 1)
+            assert type(raw).__name__ == "IFDRational"
+            cvat_size = img.size[::-1] if raw > 4 else img.size
+        assert (info.width, info.height) == cvat_size
+
+
+def test_exif_orientation_that_is_not_a_number_is_refused() -> None:
+    from manifest_lint.media.images import orientation_value
+
+    assert orientation_value(6.0, "x.jpg") == 6
+    assert orientation_value(4.0, "x.jpg") == 4
+    with pytest.raises(MediaError, match="not a number"):
+        orientation_value((6, 6), "x.jpg")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,6 @@ from manifest_lint.wording import plural
 if TYPE_CHECKING:
     from manifest_lint.kinds.cvat.create import CreateResult
 
-_WILDCARD = re.compile(r"[*?\[\]]")
 
 
 class Sorting(str, Enum):
@@ -46,10 +44,16 @@ HELP = "\n\n".join((
     "too few key frames without --force); 2 bad arguments.",
     "Differences from CVAT's tool, on purpose: too few key frames fails with a message that "
     "names --force (CVAT's tool has such a hint, but it is dead code: it prints only \"The "
-    "number of keyframes is not enough for smooth iteration over the video\"); nothing is "
-    "written when anything fails; no index.json is written (CVAT rebuilds it and skips an "
-    "uploaded one); random sorting is not offered (CVAT refuses a manifest with random "
-    "sorting).",
+    "number of keyframes is not enough for smooth iteration over the video\"); a video none "
+    "of whose key frames seeks back fails even with --force (CVAT's tool writes a header-only "
+    "manifest and exits 0, and CVAT rejects that manifest); nothing is written when anything "
+    "fails, and every unreadable image is listed (CVAT stops at the first); no index.json is "
+    "written (CVAT rebuilds it and skips an uploaded one); random sorting is not offered "
+    "(CVAT refuses a manifest with random sorting); .pcd point clouds are found by extension "
+    "(the standalone tool depends on the host's MIME table, which rarely knows .pcd); a path "
+    "is a context image when the part below the source folder contains related_images/ (CVAT "
+    "tests the absolute path, so a dataset inside a folder named like "
+    "/data/related_images/ has no images for it).",
 ))
 
 
@@ -119,14 +123,14 @@ def _media_root(source: str, kind: str) -> str:
         return os.path.dirname(path)
     if kind == "folder":
         return path
-    parts = Path(path).parts
-    wild = next(i for i, part in enumerate(parts) if _WILDCARD.search(part))
-    return os.path.join(*parts[:wild])
+    from manifest_lint.kinds.cvat.sources import pattern_root
+
+    return pattern_root(path)
 
 
 def _check_usage(source: str, output_dir: Path) -> str:
     """``"video"``, ``"folder"`` or ``"pattern"``; raises :class:`_UsageError`."""
-    from manifest_lint.kinds.cvat.sources import is_video
+    from manifest_lint.kinds.cvat.sources import CreateError, is_video, pattern_root
 
     if output_dir.exists() and not output_dir.is_dir():
         raise _UsageError(f"--output-dir {output_dir} is a file, not a folder")
@@ -139,13 +143,10 @@ def _check_usage(source: str, output_dir: Path) -> str:
         return "video"
     if os.path.isdir(path):
         return "folder"
-    parts = Path(path).parts[1:]
-    wild = next((i for i, part in enumerate(parts) if _WILDCARD.search(part)), None)
-    if wild is None:
-        raise _UsageError(f"{source}: no such file or folder, and not a glob pattern")
-    if wild == 0:
-        raise _UsageError(f"{source}: wrong pattern: there must be a common root folder "
-                          "before the first wildcard")
+    try:
+        pattern_root(path)
+    except CreateError as exc:
+        raise _UsageError(str(exc)) from None
     return "pattern"
 
 
@@ -154,8 +155,6 @@ def _explain(exc: Exception) -> str:
     if text.startswith("no images found"):
         return (f"{text}; CVAT's tool takes files whose name looks like an image (.jpg, .png, "
                 "...) and skips related_images/ folders")
-    if getattr(exc, "errors", None):
-        return f"{text}\nfix or remove these files, then run the command again"
     return text
 
 

@@ -26,6 +26,8 @@ def check_regular_file(path: str) -> None:
         raise MediaError(path, "file not found") from exc
     except OSError as exc:
         raise MediaError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise MediaError(path, "a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise MediaError(path, "not a regular file")
     if info.st_size == 0:

@@ -2,13 +2,17 @@
 
 Entries are keyed by the media file's location (absolute path, or URL), size and change
 token (mtime on disk, ETag in a bucket: see :class:`~manifest_lint.media.store.StatResult`),
-under a folder named after the tool version, one JSON shard per manifest. Shards are
+under a folder named after the tool version, one JSON shard per manifest and set of decoder
+versions (:func:`decoder_versions`): a new Pillow, libjpeg-turbo or FFmpeg build may decode
+other pixels, so its results never come from an older build's shard. A shard that is not a
+JSON object of entries is ignored; callers check the shape of the values they get. Shards are
 written atomically (temp file + ``os.replace``), so two runs sharing the cache never see
 a torn file; the last writer wins. The folder carries a ``CACHEDIR.TAG`` so backup tools skip it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,6 +34,30 @@ TAG = (
 )
 
 
+@functools.cache
+def decoder_versions(video: bool = False) -> str:
+    """The versions of the decoders whose results are cached: Pillow and the codec libraries
+    it reports (libjpeg-turbo, libjpeg, zlib, libtiff, libwebp, OpenJPEG); with ``video``
+    also PyAV and its FFmpeg libraries."""
+    from PIL import Image, features
+
+    found = [f"pillow={Image.__version__}"]
+    for name in ("libjpeg_turbo", "jpg", "zlib", "libtiff", "webp", "jpg_2000"):
+        try:
+            version = features.version(name)
+        except (ValueError, KeyError):  # a feature this Pillow does not know
+            version = None
+        if version:
+            found.append(f"{name}={version}")
+    if video:
+        import av
+
+        found.append(f"pyav={av.__version__}")
+        found += [f"{lib}={'.'.join(map(str, v))}"
+                  for lib, v in sorted(av.library_versions.items())]
+    return ";".join(found)
+
+
 def default_cache_dir(config_root: Path) -> Path:
     env = os.environ.get(ENV_DIR)
     return Path(env) if env else config_root / CACHE_DIR_NAME
@@ -38,20 +66,23 @@ def default_cache_dir(config_root: Path) -> Path:
 class MediaCache:
     """Results for the media of one manifest; a no-op when ``root`` is None."""
 
-    def __init__(self, root: Path | None, owner: Path, namespace: str) -> None:
-        self._entries: dict[str, list[Any]] = {}
+    def __init__(self, root: Path | None, owner: Path, namespace: str, *,
+                 video: bool = False) -> None:
+        self._entries: dict[str, Any] = {}
         self._dirty = False
         self._file: Path | None = None
         if root is None:
             return
-        digest = hashlib.sha1(f"{namespace}\0{owner.resolve()}".encode()).hexdigest()
+        decoders = decoder_versions(video)
+        digest = hashlib.sha1(
+            f"{namespace}\0{owner.resolve()}\0{decoders}".encode()).hexdigest()
         self._root = root
         self._file = root / __version__ / f"{digest}.json"
         try:
             data = json.loads(self._file.read_text(encoding="utf-8"))
             if isinstance(data, dict):
                 self._entries = data
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             self._entries = {}
 
     @property

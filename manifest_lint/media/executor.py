@@ -125,7 +125,12 @@ class OrderedWork(Generic[T, R]):
         batch, self._batch = self._batch, []
         if batch:
             payload = [self.send(t) for t in batch]
-            self._inflight.append((batch, self._backend.submit(self.work, payload)))
+            try:
+                future = self._backend.submit(self.work, payload)
+            except BrokenExecutor as exc:  # the pool broke before this batch went out
+                future = Future()
+                future.set_exception(exc)
+            self._inflight.append((batch, future))
 
     def _collect(self) -> Iterator[tuple[T, R]]:
         batch, future = self._inflight.popleft()

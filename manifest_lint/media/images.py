@@ -12,6 +12,8 @@ Pillow is imported inside the functions so that importing this module stays chea
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
 import os
 import struct
 import warnings
@@ -50,14 +52,18 @@ class ImageInfo:
     orientation: int = 1
 
 
-def probe_image(path: str | os.PathLike[str], *, checksum: bool) -> ImageInfo:
+def probe_image(path: str | os.PathLike[str], *, checksum: bool,
+                allow_large: bool = False) -> ImageInfo:
     """Read an image's size (and with ``checksum=True`` decode it and hash its pixels).
 
     With ``checksum=False`` only the header (and EXIF) is read, so a truncated pixel stream
-    goes unnoticed. Every failure, including a decompression bomb (more pixels than
-    ``PIL.Image.MAX_IMAGE_PIXELS``), raises :class:`MediaError`; nothing is allocated for a bomb.
-    The bomb warning is caught with ``warnings.catch_warnings``, which before Python 3.14 is not
-    thread-safe: probe from one thread per process (processes are fine).
+    goes unnoticed. Every failure, including a decompression bomb (more than twice
+    ``PIL.Image.MAX_IMAGE_PIXELS``, which Pillow refuses), raises :class:`MediaError`; nothing
+    is allocated for a bomb. Between the limit and twice it Pillow only warns: with
+    ``allow_large`` the image is probed as CVAT's tool does (:func:`over_pixel_limit` tells
+    the caller), otherwise it is refused too. The warning is caught with
+    ``warnings.catch_warnings``, which before Python 3.14 is not thread-safe: probe from one
+    thread per process (processes are fine).
     """
     fspath = os.fspath(path)
     check_regular_file(fspath)
@@ -67,8 +73,9 @@ def probe_image(path: str | os.PathLike[str], *, checksum: bool) -> ImageInfo:
     image_format = ""
     try:
         with warnings.catch_warnings():
-            # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that; refuse those too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that; CVAT goes on.
+            warnings.simplefilter("ignore" if allow_large else "error",
+                                  Image.DecompressionBombWarning)
             with Image.open(fspath) as img:
                 image_format = img.format or ""
                 mode = img.mode
@@ -105,6 +112,22 @@ def probe_image(path: str | os.PathLike[str], *, checksum: bool) -> ImageInfo:
     )
 
 
+def pixel_limit() -> int | None:
+    """Pillow's ``MAX_IMAGE_PIXELS`` (None when the check is off)."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    return int(limit) if limit else None
+
+
+def over_pixel_limit(width: int, height: int) -> int | None:
+    """The pixel count when an image is above ``MAX_IMAGE_PIXELS`` (Pillow warns, CVAT
+    writes it), else None. Past twice the limit Pillow refuses it: :func:`probe_image` raises."""
+    limit = pixel_limit()
+    pixels = width * height
+    return pixels if limit is not None and pixels > limit else None
+
+
 def _orientation(img: Image.Image, path: str, *, decode: bool) -> int:
     """EXIF orientation as CVAT reads it: ``img.getexif().get(274, 1)``.
 
@@ -121,10 +144,25 @@ def _orientation(img: Image.Image, path: str, *, decode: bool) -> int:
             exif = img.getexif()
     else:
         exif = img.getexif()
-    value = exif.get(EXIF_ORIENTATION_TAG, 1)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise MediaError(path, f"invalid EXIF orientation value {value!r}")
-    return value
+    return orientation_value(exif.get(EXIF_ORIENTATION_TAG, 1), path)
+
+
+def orientation_value(value: object, path: str) -> int:
+    """The orientation as an int that is > 4 exactly when CVAT's ``orientation > 4`` is true.
+
+    CVAT compares the raw tag value, so any real number works: a SHORT, a RATIONAL
+    (Pillow's ``IFDRational``, e.g. 6.0), a float. A value that is not a number (a tuple, a
+    string) cannot be compared, so CVAT's tool fails on it: :class:`MediaError`.
+    """
+    if not isinstance(value, numbers.Real):
+        raise MediaError(path, f"invalid EXIF orientation value {value!r} (not a number); "
+                               "rewrite the image's EXIF Orientation tag")
+    number = float(value)
+    if math.isnan(number):  # e.g. a RATIONAL with denominator 0: `nan > 4` is false
+        return 1
+    if math.isinf(number):
+        return 8 if number > 0 else 1
+    return int(value) if isinstance(value, int) else math.ceil(number)
 
 
 def _png_has_metadata_after_idat(path: str) -> bool:

@@ -7,8 +7,10 @@ prefix through the same methods. A store is cheap to pickle (only its root trave
 worker processes rebuild it from the task they get.
 
 Names from a manifest are guarded before anything is opened: a NUL, an absolute path, a
-``~`` or a ``..`` segment never reaches the file system (:meth:`LocalStore.escape`).
-Symbolic links that resolve outside the root are reported as ``outside``.
+``~`` or a ``..`` segment never reaches the file system (:func:`escape_reason`). Symbolic
+links the user made below the root are followed wherever they lead (as CVAT's tool follows
+them: a DVC or git-annex dataset is all links into a cache); a store made with
+``follow_links=False`` reports a link that resolves outside the root as ``outside``.
 """
 
 from __future__ import annotations
@@ -53,12 +55,13 @@ def escape_reason(name: str) -> str | None:
 class LocalStore:
     """The media below one folder on disk."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], follow_links: bool = True) -> None:
         self.root = os.path.abspath(os.fspath(root))
+        self.follow_links = follow_links
         self._real_root: str | None = None
 
-    def __reduce__(self) -> tuple[type[LocalStore], tuple[str]]:
-        return (LocalStore, (self.root,))
+    def __reduce__(self) -> tuple[type[LocalStore], tuple[str, bool]]:
+        return (LocalStore, (self.root, self.follow_links))
 
     @property
     def real_root(self) -> str:
@@ -87,11 +90,12 @@ class LocalStore:
 
     def locate(self, name: str) -> tuple[str, State]:
         """The path of ``name`` and whether it is there (``ok``), absent (``missing``, a
-        broken link too) or a link that leads out of the root (``outside``)."""
+        broken link too) or, without ``follow_links``, a link that leads out of the root
+        (``outside``). ``name`` must be a clean name (see :func:`escape_reason`)."""
         path = self.path(name)
         if not os.path.lexists(path):
             return path, "missing"
-        if not self.inside(path):
+        if not self.follow_links and not self.inside(path):
             return path, "outside"
         if not os.path.exists(path):
             return path, "missing"

@@ -3,6 +3,7 @@
 from manifest_lint.kinds.spec import KindSpec, Option
 
 SORTING_CHOICES = ("", "lexicographical", "natural", "predefined")
+LINK_CHOICES = ("follow", "inside")
 
 SPEC = KindSpec(
     name="cvat",
@@ -15,6 +16,13 @@ SPEC = KindSpec(
             "image records must be in that order (CVAT405). Empty: not declared, not checked. "
             "predefined: the manifest's order is the frame order.",
             choices=SORTING_CHOICES,
+        ),
+        "links": Option(
+            "str", "follow",
+            "Symbolic links among the media. follow: follow them wherever they lead, as "
+            "CVAT's tool does (DVC, git-annex). inside: a link that leads outside the media "
+            "folder is an error (CVAT410) and is not opened.",
+            choices=LINK_CHOICES,
         ),
     },
 )

@@ -67,6 +67,7 @@ class _Checker(HeaderChecks, RecordChecks):
             c.startswith(("CVAT4", "CVAT5")) for c in ctx.enabled_codes
         )
         self.deep = settings.deep
+        self.follow_links = ctx.options.get("links", "follow") != "inside"
         self.fixing = settings.fixing
         sorting = ctx.options.get("sorting", "")
         self.order = (Order(sorting, self.root)
@@ -96,7 +97,8 @@ class _Checker(HeaderChecks, RecordChecks):
                                      jobs=self.ctx.settings.jobs,
                                      enabled=self.ctx.enabled_codes,
                                      cache=self.ctx.settings.media_cache(self.ctx.path, "cvat"),
-                                     progress=self.advance)
+                                     progress=self.advance,
+                                     follow_links=self.follow_links)
         if self.kind == "video" and self.video is None:
             self.video = VideoHeader(None, 0, regenerable=False)
         if self.kind == "images" and not self.images and not self.order and lines.lf_only:
@@ -159,7 +161,8 @@ class _Checker(HeaderChecks, RecordChecks):
             yield from self.images.finish()
         if self.media_on and self.kind == "video" and self.video is not None:
             self.video.last_line = lines.n
-            media = VideoMedia(self.path, self.root, deep=self.deep)
+            media = VideoMedia(self.path, self.root, deep=self.deep,
+                               follow_links=self.follow_links)
             yield from media.check(self.video, self.held)
         else:
             yield from self.held

@@ -34,8 +34,9 @@ rebuilds itself; its server skips an uploaded one); the manifest is written atom
 at all when anything fails; too few key frames raises :class:`CreateError` naming ``--force``
 (CVAT prints a message about ``--force`` only in dead code); every unreadable image is reported,
 not just the first; a video without any usable key frame is refused even with ``force`` (CVAT
-would write a manifest its own structure check rejects); ``related_images`` is matched as a
-path component below the root (CVAT drops any path containing the text ``related_images/``).
+would write a manifest its own structure check rejects, and exits 0); ``related_images/`` is
+looked for in the path below the root (CVAT looks in the absolute path, so a dataset inside a
+folder such as ``/data/related_images/`` yields no images there).
 """
 
 from __future__ import annotations
@@ -60,13 +61,13 @@ from manifest_lint.kinds.cvat.sources import (
     CreateError,
     check_sorting,
     find_images,
-    is_point_cloud,
     is_video,
     record_name,
     related_images_2d,
     related_images_3d,
     sort_paths,
 )
+from manifest_lint.kinds.cvat.structure import is_point_cloud
 from manifest_lint.media import MediaError, check_regular_file
 from manifest_lint.media.executor import run_ordered, worker_count
 from manifest_lint.media.images import ImageInfo, probe_image
@@ -88,49 +89,6 @@ class CreateResult:
 
 
 # --------------------------------------------------------------------------- records
-
-
-def build_image_records(
-    root: str | os.PathLike[str],
-    paths: Sequence[str],
-    *,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> Iterator[dict[str, Any]]:
-    """CVAT records for ``paths`` (absolute, in output order) under ``root``.
-
-    Every image is decoded and hashed, in a process pool when ``jobs`` > 1 and there are
-    enough files (see :mod:`manifest_lint.media.executor`; ``jobs=None``: one per CPU).
-    ``progress`` is called after each file with the number of files done. Raises the first
-    :class:`MediaError`.
-    """
-    for item in _records(os.fspath(root), paths, jobs=jobs, progress=progress):
-        if isinstance(item, MediaError):
-            raise item
-        yield item
-
-
-def records_for_names(
-    root: str | os.PathLike[str],
-    names_in_order: Iterable[tuple[str, str]],
-    *,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> Iterator[dict[str, Any] | MediaError]:
-    """Recompute the records of an existing manifest, keeping its order.
-
-    ``names_in_order`` holds ``(name, extension)`` pairs as in the manifest; the files are
-    looked up under ``root``. Yields one record per pair, or the :class:`MediaError` for a file
-    that is missing, unreadable or outside ``root``. Raises :class:`CreateError` if the names
-    mix point clouds (``.pcd``) and images.
-    """
-    root_path = os.path.abspath(os.fspath(root))
-    paths = [_path_for_name(root_path, name, extension) for name, extension in names_in_order]
-    yield from _records(root_path, paths, jobs=jobs, progress=progress)
-
-
-def _path_for_name(root: str, name: str, extension: str) -> str:
-    return os.path.normpath(os.path.join(root, *f"{name}{extension}".split("/")))
 
 
 def _records(
@@ -193,7 +151,7 @@ def _probe_batch(root: str, paths: Sequence[str]) -> list[ImageInfo | MediaError
     for path in paths:
         try:
             _check_inside(path, root)
-            out.append(probe_image(path, checksum=True))
+            out.append(probe_image(path, checksum=True, allow_large=True))
         except MediaError as exc:
             out.append(exc)
     return out
@@ -294,7 +252,8 @@ def _media_errors(errors: Sequence[MediaError]) -> CreateError:
     more = len(errors) - _MAX_LISTED_ERRORS
     tail = f"\n  ... and {more} more" if more > 0 else ""
     noun = "file" if len(errors) == 1 else "files"
-    return CreateError(f"{len(errors)} {noun} cannot be read:\n{listed}{tail}", errors)
+    return CreateError(f"{len(errors)} {noun} cannot be read:\n{listed}{tail}\n"
+                       "fix or remove these files, then run the command again", errors)
 
 
 def _write_atomically(

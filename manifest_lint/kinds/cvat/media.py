@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.serialize import dumps_line, image_record
-from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int
+from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int, is_point_cloud
 from manifest_lint.media import MediaError
 from manifest_lint.media.executor import OrderedWork, worker_count
+from manifest_lint.media.images import over_pixel_limit, pixel_limit
 from manifest_lint.media.store import LocalStore, StatResult
 
 if TYPE_CHECKING:
@@ -31,9 +32,10 @@ MAX_UNLISTED = 20  # unlisted files reported one by one; the rest are counted
 
 # Diagnostics a regenerated image record repairs (CVAT205/CVAT204 only with a computed
 # checksum, i.e. with --deep).
-IMAGE_REGEN = frozenset({"CVAT006", "CVAT202", "CVAT203", "CVAT402", "CVAT403", "CVAT404",
-                         "CVAT501"})
+IMAGE_REGEN = frozenset({"CVAT006", "CVAT202", "CVAT203", "CVAT209", "CVAT402", "CVAT403",
+                         "CVAT404", "CVAT501"})
 IMAGE_REGEN_DEEP = IMAGE_REGEN | {"CVAT204", "CVAT205"}
+_CHECKSUM_FROM_MEDIA = frozenset({"CVAT204", "CVAT205"})
 _CACHE_DEEP = "cvat-probe-md5"  # cache entries: [width, height, orientation, checksum]
 _CACHE_SIZE = "cvat-probe"
 
@@ -92,7 +94,7 @@ def inspect_image(store: LocalStore, task: ImageTask) -> ImageFacts:
             if task.probed is not None:
                 facts.width, facts.height, facts.orientation, facts.checksum = task.probed
             else:
-                info = probe_image(path, checksum=task.checksum)
+                info = probe_image(path, checksum=task.checksum, allow_large=True)
                 facts.width, facts.height = info.width, info.height
                 facts.orientation, facts.checksum = info.orientation, info.checksum
             facts.related_on_disk = tuple(related_images_2d([path], root)[path])
@@ -129,11 +131,12 @@ class ImageMedia:
 
     def __init__(self, display: str, root: str, *, deep: bool, jobs: int | None,
                  enabled: frozenset[str], cache: MediaCache | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None,
+                 follow_links: bool = True) -> None:
         self.display = display
         self.cache = cache
         self.progress = progress
-        self.store = LocalStore(root)
+        self.store = LocalStore(root, follow_links)
         self.root = self.store.root
         self.deep = deep
         self.enabled = enabled
@@ -167,7 +170,7 @@ class ImageMedia:
             return False
         for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
             hit = self.cache.get(path, item.stat, what)
-            if isinstance(hit, list) and len(hit) == 4:
+            if _valid_probe(hit):
                 item.task = replace(item.task, probed=(hit[0], hit[1], hit[2], hit[3]))
                 return True
         return False
@@ -215,8 +218,9 @@ class ImageMedia:
         if facts.status == "outside":
             yield R.OUTSIDE_ROOT.diag(
                 self.display, n,
-                f"{name!r} is a symbolic link to a file outside {self.root}; not opened. "
-                "Copy the file into the dataset folder",
+                f"{name!r} is a symbolic link to a file outside {self.root}; not opened "
+                "(links = \"inside\" in [tool.manifest-lint.cvat]). Copy the file into the "
+                "dataset folder, or set links = \"follow\"",
             )
             yield from item.diags
             return
@@ -242,6 +246,15 @@ class ImageMedia:
                 self.display, n,
                 f"width x height is {width}x{height} but {name!r} is "
                 f"{facts.width}x{facts.height}{swap}; write the image's size",
+            ))
+        if (not item.task.point_cloud and facts.width is not None and facts.height is not None
+                and (pixels := over_pixel_limit(facts.width, facts.height)) is not None):
+            out.append(R.LARGE_IMAGE.diag(
+                self.display, n,
+                f"{name!r} has {pixels:,} pixels ({facts.width}x{facts.height}), more than "
+                f"Pillow's MAX_IMAGE_PIXELS ({pixel_limit():,}): CVAT accepts it with a "
+                "DecompressionBombWarning and decodes it slowly; past twice the limit it "
+                "would be refused. Resize or tile the image if you can",
             ))
         checksum = obj.get("checksum")
         if (self.deep and facts.checksum is not None and is_checksum(checksum)
@@ -284,6 +297,11 @@ class ImageMedia:
                 fix = Fix((Edit(item.line, item.line, line),))
                 for d in fixable:
                     d.fix = fix
+        if facts.checksum is None and not item.task.point_cloud:
+            # `fix` decodes the image to fill in a missing or malformed checksum
+            for d in diags:
+                if d.code in _CHECKSUM_FROM_MEDIA and d.fix is None:
+                    d.fix_from_media = True
         yield from diags
 
     def expected_record(self, item: ImageItem, facts: ImageFacts) -> dict[str, Any]:
@@ -313,18 +331,38 @@ class ImageMedia:
     # -- unlisted files
 
     def _unlisted(self) -> Iterator[Diagnostic]:
+        from manifest_lint.kinds.cvat.sources import context_owner, in_related_images
+
         found = list(_unlisted_files(self.store, self.listed))
         for rel in found[:MAX_UNLISTED]:
-            yield R.UNLISTED_MEDIA.diag(
-                self.display, 1,
-                f"{rel!r} in {self.root} is not listed in the manifest; add it (regenerate "
-                "with `manifest-lint create cvat`) or move it out of the dataset folder",
-            )
+            if not in_related_images(rel):
+                why = ("is not listed in the manifest; add it (regenerate with `manifest-lint "
+                       "create cvat`) or move it out of the dataset folder")
+            elif (owner := context_owner(rel)) is not None:
+                why = (f"is in a related_images/ folder, so it is a context image, not a "
+                       f"frame, but the manifest lists no image {owner!r} for it to belong "
+                       "to; add that image and its record, rename the folder after its "
+                       "image (<name>_<ext>), or move the file out")
+            else:
+                why = ("has 'related_images/' in its path, so CVAT's tool never takes it as "
+                       "a frame, and it is not in a related_images/<name>_<ext>/ folder "
+                       "beside an image; rename the folder or move the file out")
+            yield R.UNLISTED_MEDIA.diag(self.display, 1, f"{rel!r} in {self.root} {why}")
         if len(found) > MAX_UNLISTED:
             yield R.UNLISTED_MEDIA.diag(
                 self.display, 1,
                 f"... and {len(found) - MAX_UNLISTED} more unlisted images in {self.root}",
             )
+
+
+def _valid_probe(hit: Any) -> TypeGuard[list[Any]]:
+    """True for a cached ``[width, height, orientation, checksum]`` of the right types (a
+    shard written by hand or by another tool is ignored, not trusted)."""
+    if not (isinstance(hit, list) and len(hit) == 4):
+        return False
+    width, height, orientation, checksum = hit
+    return (all(is_int(v) for v in (width, height, orientation)) and width > 0 and height > 0
+            and (checksum is None or is_checksum(checksum)))
 
 
 def _task_of(item: ImageItem) -> ImageTask:
@@ -335,7 +373,7 @@ def _task_of(item: ImageItem) -> ImageTask:
 def _unlisted_files(store: LocalStore, listed: set[str]) -> Iterator[str]:
     """Images and point clouds below the store's root (as ``create cvat`` finds them) not in
     ``listed``, as ``/``-separated relative paths in sorted order."""
-    from manifest_lint.kinds.cvat.sources import is_image, is_point_cloud
+    from manifest_lint.kinds.cvat.sources import is_image
 
     for rel in store.names(lambda f: is_image(f) or is_point_cloud(f)):
         if rel not in listed:

@@ -50,7 +50,7 @@ class RecordChecks(CheckerState):
                 deferred = problem  # a real file "a.jpg.jpg" is fine
             else:
                 diags.append(R.NAME_EXTENSION.diag(self.path, n, problem))
-        point_cloud = is_point_cloud(ext)
+        point_cloud = is_point_cloud(name + ext)
         diags += self._sizes(n, obj, point_cloud)
         related = self._meta(n, obj, diags)
         diags += self._checksum(n, obj, point_cloud)
@@ -70,7 +70,8 @@ class RecordChecks(CheckerState):
         """The order check and the media check of a record with a clean name."""
         if task is None:
             related = obj["meta"]["related_images"]
-            task = ImageTask(obj["name"] + obj["extension"], is_point_cloud(obj["extension"]),
+            full_name = obj["name"] + obj["extension"]
+            task = ImageTask(full_name, is_point_cloud(full_name),
                              tuple(related), checksum=self._wants_checksum(obj))
         if self.order is not None:
             self.order.add(n, task.full_name)
@@ -138,6 +139,15 @@ class RecordChecks(CheckerState):
                                                "manifest's folder"))
             else:
                 clean.append(item)
+        if len(clean) == len(related) and clean != sorted(set(clean)):
+            fixed = {**obj, "meta": {**meta, "related_images": sorted(set(clean))}}
+            repeats = " and lists a path twice" if len(set(clean)) < len(clean) else ""
+            order = "is not sorted" if clean != sorted(clean) else ""
+            why = f"{order}{repeats}".removeprefix(" and ")
+            diags.append(R.RELATED_ORDER.diag(
+                self.path, n, f"meta.related_images {why}; CVAT's tool writes a sorted list "
+                "without repeats", fix=Fix((Edit(n, n, dumps_line(canonical_record(
+                    fixed, "images"))),))))
         return tuple(clean)
 
     def _wants_checksum(self, obj: dict[str, Any]) -> bool:

@@ -190,6 +190,20 @@ the `related_images/<name>_<ext>/` folder.
     good='{"name":"a","extension":".jpg","width":8,"height":8,'
          '"meta":{"related_images":["related_images/a_jpg/ctx.jpg"]}}',
 )
+RELATED_ORDER = rule(
+    "CVAT209", "cvat-related-images-order", "cvat", "warning", True,
+    "`meta.related_images` is not sorted, or lists a path twice.",
+    why="""
+CVAT's tool writes the context images of a frame as a sorted list without repeats, and
+CVAT shows them in that order. Another order or a repeated path is not what the tool writes
+for the same files (so a regenerated manifest differs) and a repeat shows the same context
+image twice. `fix` sorts the list and drops the repeats.
+""",
+    bad='{"name":"a",...,"meta":{"related_images":["related_images/a_jpg/r.jpg",'
+        '"related_images/a_jpg/l.jpg"]},...}',
+    good='{"name":"a",...,"meta":{"related_images":["related_images/a_jpg/l.jpg",'
+         '"related_images/a_jpg/r.jpg"]},...}',
+)
 CHECKSUM_FORMAT = rule(
     "CVAT204", "cvat-checksum-format", "cvat", "error", True,
     "`checksum` is not 32 lowercase hexadecimal digits (an md5).",
@@ -207,13 +221,14 @@ MISSING_CHECKSUM = rule(
     why="""
 CVAT cannot verify cloud-storage data without the checksum (it only logs "A manifest file
 does not contain checksum"), so silently changed images go unnoticed. CVAT's tool always
-writes it for 2D images and video key frames (point clouds have none). `fix --deep`
-computes it from the media.
+writes it for 2D images and video key frames (point clouds have none). `fix` computes
+it from the media (with or without `--deep`); it is reported fixable whenever the image is
+reachable, whatever the media cache holds.
 """,
     bad='{"name":"a","extension":".jpg","width":8,"height":8,"meta":{"related_images":[]}}',
     good='{"name":"a","extension":".jpg","width":8,"height":8,"meta":{"related_images":[]},'
          '"checksum":"0f343b0931126a20f133d67c2b018a3b"}',
-    fix_note="Needs the media and `--deep` (the checksum is an md5 of decoded pixels).",
+    fix_note="Needs the media: `fix` decodes the image (the checksum is an md5 of its pixels).",
 )
 DUPLICATE = rule(
     "CVAT206", "cvat-duplicate-image", "cvat", "error", False,
@@ -304,160 +319,34 @@ video.
          '{"number":30,"pts":15360,...}',
 )
 
-# --------------------------------------------------------------------- media
 
-MISSING_MEDIA = rule(
-    "CVAT401", "cvat-missing-media", "cvat", "error", False,
-    "A file the manifest refers to does not exist.",
-    why="""
-Media are resolved relative to the manifest's folder (or `--media-root`), as CVAT does.
-A missing image makes CVAT fail with "Uploaded files do no match the upload manifest file
-contents" or, for cloud storage, leaves a frame without data; a missing video means the
-manifest cannot be checked or used.
-""",
-    bad='{"name":"img_9","extension":".jpg",...}   (no img_9.jpg next to the manifest)',
-    good='{"name":"img_1","extension":".jpg",...}   (img_1.jpg exists)',
-)
-UNLISTED_MEDIA = rule(
-    "CVAT402", "cvat-unlisted-media", "cvat", "warning", True,
-    "An image in the manifest's folder is not listed in the manifest.",
-    why="""
-CVAT's tool lists every image below the folder (context images under `related_images/`
-in the `meta` of their image). An image the manifest does not list is not part of the task,
-and uploading the folder with the manifest fails the file/manifest match. `fix` adds context
-images to their image's `meta.related_images`; other files need a decision (regenerate with
-`create cvat`, or move the file).
-""",
-    bad="images/: a.jpg b.jpg   manifest lists a.jpg only",
-    good="images/: a.jpg b.jpg   manifest lists a.jpg and b.jpg",
-)
-SIZE_MISMATCH = rule(
-    "CVAT403", "cvat-image-size-mismatch", "cvat", "error", True,
-    "`width`/`height` are not the image's size (after CVAT's EXIF-orientation swap).",
-    why="""
-CVAT takes the frame size from the manifest, so wrong values misplace or clip annotations.
-CVAT's tool records `Image.size` and swaps width and height when the EXIF orientation is 5-8.
-`fix` writes the image's real size.
-""",
-    bad='{"name":"a","extension":".jpg","width":640,"height":480,...}   (a.jpg is 480x640)',
-    good='{"name":"a","extension":".jpg","width":480,"height":640,...}',
-)
-MISSING_RELATED = rule(
-    "CVAT404", "cvat-missing-related-image", "cvat", "error", True,
-    "A context image listed in `meta.related_images` does not exist.",
-    why="""
-CVAT loads context images from the listed paths (relative to the manifest's folder); a
-missing one breaks the task's context view or its creation. `fix` rewrites the list from the
-context images that exist in `related_images/<name>_<ext>/`.
-""",
-    bad='"meta":{"related_images":["related_images/a_jpg/gone.jpg"]}',
-    good='"meta":{"related_images":["related_images/a_jpg/ctx.jpg"]}',
-)
-SORT_ORDER = rule(
-    "CVAT405", "cvat-sort-order", "cvat", "warning", False,
-    "Records are not in the order of the configured `sorting`.",
-    why="""
-CVAT maps frame i to record i: a manifest used with lexicographical or natural sorting must
-already be in that order, or task creation fails with "Incorrect file mapping to manifest
-content". Set `sorting` under `[tool.manifest-lint.cvat]` to the sorting method your tasks
-use; `predefined` means the manifest's own order is the frame order (not checked).
-""",
-    bad="sorting = \"lexicographical\":  img_2.jpg, img_10.jpg",
-    good="sorting = \"lexicographical\":  img_10.jpg, img_2.jpg",
-    fix_note="Reordering changes frame numbers; regenerate with `create cvat --sorting ...`.",
-)
-VIDEO_NAME = rule(
-    "CVAT406", "cvat-video-name", "cvat", "error", True,
-    "`properties.name` is not the video's file name.",
-    why="""
-CVAT's tool writes the video's base name into `properties.name`. When it names another
-file, the manifest was made for a different video (or the video was renamed) and its key
-frames may not fit. The video is the only one in the manifest's folder. `fix` regenerates the
-properties and key frames from it.
-""",
-    bad='{"properties":{"name":"old.mp4",...}}   (folder holds clip.mp4)',
-    good='{"properties":{"name":"clip.mp4",...}}',
-)
-VIDEO_RESOLUTION = rule(
-    "CVAT407", "cvat-video-resolution", "cvat", "error", True,
-    "`properties.resolution` is not the video's frame size.",
-    why="""
-CVAT trusts `resolution` for the task's frame size; a wrong one misplaces annotations or
-breaks the player. CVAT's tool reads it from the first decoded frame (rotated by the
-`rotate` tag). `fix` regenerates the properties and key frames.
-""",
-    bad='{"properties":{"name":"clip.mp4","resolution":[1920,1080],"length":40}}  (64x48 video)',
-    good='{"properties":{"name":"clip.mp4","resolution":[64,48],"length":40}}',
-)
-VIDEO_LENGTH = rule(
-    "CVAT408", "cvat-video-length", "cvat", "error", True,
-    "`properties.length` is not the video's number of frames.",
-    why="""
-CVAT trusts `length` for the task's frame count: too large and the last frames fail to
-decode, too small and frames are silently dropped. CVAT's tool counts decoded frames. `fix`
-regenerates the properties and key frames.
-""",
-    bad='{"properties":{"name":"clip.mp4","resolution":[64,48],"length":50}}  (40 frames)',
-    good='{"properties":{"name":"clip.mp4","resolution":[64,48],"length":40}}',
-)
-UNREADABLE_MEDIA = rule(
-    "CVAT409", "cvat-unreadable-media", "cvat", "error", False,
-    "A referenced image or video cannot be read or decoded.",
-    why="""
-A corrupt, truncated, empty or mis-named file cannot be decoded by CVAT either: the frame
-fails at task creation or shows as an error in the player. Re-export the file.
-""",
-    bad="img_1.jpg: 0 bytes / truncated JPEG / a text file named .jpg",
-    good="img_1.jpg: a complete JPEG",
-)
-OUTSIDE_ROOT = rule(
-    "CVAT410", "cvat-media-outside-root", "cvat", "error", False,
-    "A referenced file is a symbolic link that leads outside the media folder.",
-    why="""
-Dataset files must live below the manifest's folder: CVAT uploads and cloud storages do not
-follow links out of the dataset, so the frame is missing there. manifest-lint does not open
-such files.
-""",
-    bad="images/a.jpg -> /home/me/other/a.jpg",
-    good="images/a.jpg (a regular file below the manifest's folder)",
+# The media (CVAT4xx) and --deep (CVAT5xx) rules live beside this module; they are names
+# of this one too, so that `R.MISSING_MEDIA` works wherever `R` is this module.
+from manifest_lint.kinds.cvat.rules_media import (  # noqa: E402
+    BAD_KEY_FRAME,
+    CHECKSUM_MISMATCH,
+    LARGE_IMAGE,
+    MISSING_KEY_FRAMES,
+    MISSING_MEDIA,
+    MISSING_RELATED,
+    OUTSIDE_ROOT,
+    SIZE_MISMATCH,
+    SORT_ORDER,
+    UNLISTED_MEDIA,
+    UNREADABLE_MEDIA,
+    VIDEO_LENGTH,
+    VIDEO_NAME,
+    VIDEO_RESOLUTION,
 )
 
-# --------------------------------------------------------------------- --deep
-
-CHECKSUM_MISMATCH = rule(
-    "CVAT501", "cvat-checksum-mismatch", "cvat", "error", True,
-    "`checksum` is not the md5 of the decoded pixels (with `--deep`).",
-    why="""
-CVAT computes `md5(PIL.Image.open(f).tobytes())` for images and
-`md5(frame.to_image().tobytes())` for video key frames. A different value means the file
-changed after the manifest was made (or the manifest hashed the file bytes, as some
-third-party tools do), so CVAT's integrity check fails. `fix --deep` writes the right
-checksum. JPEG checksums depend on the decoder build; compare with the same Pillow.
-""",
-    bad='{"name":"a","extension":".png",...,"checksum":"(md5 of the file bytes)"}',
-    good='{"name":"a","extension":".png",...,"checksum":"(md5 of the decoded pixels)"}',
-)
-BAD_KEY_FRAME = rule(
-    "CVAT502", "cvat-bad-key-frame", "cvat", "error", True,
-    "A key-frame record does not seek back to its frame (with `--deep`).",
-    why="""
-CVAT seeks to a record's `pts`, then decodes forward counting frames from its `number`.
-If seeking to `pts` lands on another frame, or `number` is not the index of the frame with
-that `pts`, every frame after it is silently shifted; CVAT's validator rejects records whose
-`pts` does not decode back ("The uploaded manifest does not match the video"). `fix --deep`
-regenerates the key frames.
-""",
-    bad='{"number":11,"pts":5120,...}   (pts 5120 is frame 10)',
-    good='{"number":10,"pts":5120,...}',
-)
-MISSING_KEY_FRAMES = rule(
-    "CVAT503", "cvat-missing-key-frames", "cvat", "warning", True,
-    "The video has usable key frames that the manifest does not list (with `--deep`).",
-    why="""
-CVAT seeks only to listed key frames, so every missing one makes random access decode more
-frames (slower playback and chunk building); CVAT's tool lists all of them. `fix --deep`
-regenerates the key frames.
-""",
-    bad='{"number":0,...}\n{"number":20,...}   (frame 10 is a usable key frame too)',
-    good='{"number":0,...}\n{"number":10,...}\n{"number":20,...}',
-)
+__all__ = [
+    "BAD_KEY_FRAME", "BLANK_LINE", "BOM", "CHECKSUM_FORMAT", "CHECKSUM_MISMATCH",
+    "DUPLICATE", "EMPTY_FILE", "ENCODING", "FRAME_ORDER", "FRAME_RANGE", "HEADER_BLANK",
+    "IMAGE_META", "IMAGE_NAME_REQUIRED", "IMAGE_SIZE_FIELD", "INVALID_JSON",
+    "KEY_FRAME_FIELDS", "LARGE_IMAGE", "LINE_TERMINATOR", "MISSING_CHECKSUM",
+    "MISSING_KEY_FRAMES", "MISSING_MEDIA", "MISSING_RELATED", "NAME_EXTENSION",
+    "NON_CANONICAL", "NO_RECORDS", "OUTSIDE_ROOT", "PTS_ORDER", "RELATED_ORDER",
+    "SIZE_MISMATCH", "SORT_ORDER", "TYPE", "UNLISTED_MEDIA", "UNREADABLE_MEDIA",
+    "UNSAFE_NAME", "VERSION", "VIDEO_LENGTH", "VIDEO_NAME", "VIDEO_PROPERTIES",
+    "VIDEO_RESOLUTION",
+]

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from manifest_lint.kinds.cvat.structure import is_point_cloud
 from manifest_lint.media import MediaError
 
 SortingMethod = Literal["lexicographical", "natural", "predefined"]
 SORTING_METHODS: tuple[str, ...] = ("lexicographical", "natural", "predefined")
 
 RELATED_IMAGES_DIR = "related_images"
-POINT_CLOUD_EXTENSION = ".pcd"
 _WILDCARD = re.compile(r"[*?\[\]]")
 _KITTI_IMAGE_DIR = re.compile(r"image_\d", re.IGNORECASE)
 
@@ -51,11 +51,6 @@ def is_video(path: str) -> bool:
     return mime is not None and mime.startswith("video")
 
 
-def is_point_cloud(path: str) -> bool:
-    """A ``.pcd`` file (any case), which CVAT treats as 3D data."""
-    return os.path.splitext(path)[1].lower() == POINT_CLOUD_EXTENSION
-
-
 @dataclass(frozen=True)
 class ImageSource:
     """Frames found for a folder or glob: absolute ``paths`` in discovery order under ``root``."""
@@ -77,12 +72,10 @@ def find_images(source: str) -> ImageSource:
         for folder, _dirs, files in os.walk(source):
             found.extend(os.path.join(folder, f) for f in files if _is_frame_candidate(f))
     else:
-        root = _pattern_root(source)
-        found = [
-            p
-            for p in glob.glob(source, recursive=True)
-            if _is_frame_candidate(p) and os.path.isfile(p)
-        ]
+        root = pattern_root(source)
+        # as CVAT: whatever matches and has an image's name, a folder "d.jpg" too (it
+        # then fails as unreadable, as it does in CVAT's tool)
+        found = [p for p in glob.glob(source, recursive=True) if _is_frame_candidate(p)]
     paths = [p for p in found if not _in_related_images(p, root)]
     paths = _select_scenes(paths, root)
     if not paths:
@@ -94,23 +87,41 @@ def _is_frame_candidate(path: str) -> bool:
     return is_image(path) or is_point_cloud(path)
 
 
-def _pattern_root(pattern: str) -> str:
-    """The literal folder before the first wildcard component of an absolute pattern."""
+def pattern_root(pattern: str) -> str:
+    """The literal folder before the first wildcard component of an absolute pattern (CVAT's
+    test); raises :class:`CreateError` for a path without wildcards or a pattern that starts
+    with one (no common root)."""
     parts = Path(pattern).parts
     anchor, components = parts[0], parts[1:]
     position = next((i for i, part in enumerate(components) if _WILDCARD.search(part)), None)
     if position is None:
         raise CreateError(
-            f"Wrong positional argument: {pattern} is not a file, a folder or a glob pattern"
+            f"Wrong positional argument: {pattern}: no such file or folder, and not a glob "
+            "pattern"
         )
     if position == 0:
-        raise CreateError("Wrong pattern: there must be a common root")
+        raise CreateError(f"Wrong pattern: {pattern}: there must be a common root folder "
+                          "before the first wildcard")
     return os.path.join(anchor, *components[:position])
 
 
+def in_related_images(relpath: str) -> bool:
+    """CVAT's test for a context image, on a ``/``-separated path below the root: it
+    contains ``related_images/`` anywhere (``my_related_images/`` too)."""
+    return RELATED_IMAGES_DIR + "/" in relpath
+
+
+def context_owner(relpath: str) -> str | None:
+    """The image a context image ``<dir>/related_images/<stem>_<ext>/<file>`` belongs to
+    (``<dir>/<stem>.<ext>``), or None when the path has not that shape."""
+    parts = relpath.split("/")
+    if len(parts) < 3 or parts[-3] != RELATED_IMAGES_DIR or "_" not in parts[-2]:
+        return None
+    return "/".join([*parts[:-3], ".".join(parts[-2].rsplit("_", 1))])
+
+
 def _in_related_images(path: str, root: str) -> bool:
-    parts = Path(os.path.relpath(path, root)).parts
-    return RELATED_IMAGES_DIR in parts[:-1]
+    return in_related_images(_posix(os.path.relpath(path, root)))
 
 
 def _select_scenes(paths: list[str], root: str) -> list[str]:
@@ -178,12 +189,13 @@ def _context_images(candidates: Iterable[str], root: str) -> list[str]:
 
 
 def _files_in(folder: str) -> list[str]:
+    """Every entry of ``folder`` as CVAT lists it (``os.listdir``): broken links and
+    folders too, since CVAT keeps whatever has an image's name."""
     try:
         entries = os.listdir(folder)
     except OSError:
         return []
-    paths = (os.path.join(folder, entry) for entry in entries)
-    return [p for p in paths if os.path.isfile(p)]
+    return [os.path.join(folder, entry) for entry in entries]
 
 
 def _context_folder_name(path: str) -> str:

@@ -9,6 +9,7 @@ image record whose fields are all valid, so the checker needs no JSON parsing fo
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -38,7 +39,8 @@ PATH = rb"(?!~)" + _SEGMENT + rb"(?:/" + _SEGMENT + rb")*" + _P.encode()
 # A plain extension: a dot and printable ASCII without dots, slashes or escapes.
 _EXTENSION = rb'\.[^"\\/.\x00-\x1f\x7f-\xff]*' + _P.encode()
 _POSITIVE = rb"[1-9][0-9]*" + _P.encode()
-_RELATED = rb'\[(?:"' + PATH + rb'"(?:,"' + PATH + rb'")*' + _P.encode() + rb")?\]"
+# At most one related image: longer lists take the slow path, which checks their order.
+_RELATED = rb'\[(?:"' + PATH + rb'")?\]'
 # Group 1 is the escaped `name","extension":"ext` (see record_key).
 _IMAGE_BODY = (
     rb'\{"name":"(' + PATH + rb'","extension":"' + _EXTENSION + rb')","width":' + _POSITIVE
@@ -111,8 +113,10 @@ def is_checksum(value: object) -> bool:
     return isinstance(value, str) and len(value) == 32 and not value.strip(HEX_DIGITS)
 
 
-def is_point_cloud(extension: str) -> bool:
-    return extension.lower() == POINT_CLOUD_EXTENSION
+def is_point_cloud(path: str) -> bool:
+    """CVAT's test for 3D data: a path or file name (a record's ``name`` + ``extension``)
+    whose extension is ``.pcd``, in any case."""
+    return os.path.splitext(path)[1].lower() == POINT_CLOUD_EXTENSION
 
 
 def path_problem(path: str) -> str | None:

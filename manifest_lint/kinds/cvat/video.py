@@ -50,9 +50,10 @@ class VideoHeader:
 class VideoMedia:
     """Checks a video manifest's properties and key frames against the video."""
 
-    def __init__(self, display: str, root: str, *, deep: bool) -> None:
+    def __init__(self, display: str, root: str, *, deep: bool,
+                 follow_links: bool = True) -> None:
         self.display = display
-        self.store = LocalStore(root)
+        self.store = LocalStore(root, follow_links)
         self.root = self.store.root
         self.deep = deep
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv import rules as R
-from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files
+from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files, valid_outcome
 from manifest_lint.media.executor import OrderedWork, worker_count
 from manifest_lint.media.store import LocalStore, StatResult, escape_reason
 from manifest_lint.rules import Rule
@@ -213,7 +213,7 @@ class MediaChecker:
         key = "lfv-image-deep" if what == "image-deep" else f"lfv-{what}"
         if self.cache is not None:
             hit = self.cache.get(path, st, key)
-            if isinstance(hit, list) and hit:
+            if valid_outcome(hit, what):
                 task.found[path] = hit
                 return True
         return False

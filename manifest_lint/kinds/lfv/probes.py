@@ -5,7 +5,7 @@ Never raises for bad media: an outcome describes the problem instead."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from manifest_lint.media.images import JPEG_SIGNATURE, PNG_SIGNATURE, describe_head
 
@@ -26,6 +26,25 @@ def probe_files(batch: Sequence[list[Probe]]) -> list[dict[str, list[Any]]]:
                 path, what == "image-deep")
         out.append(found)
     return out
+
+
+_PROBLEMS = {"image": ("format", "too-large"), "mask": ("format", "too-large", "colors")}
+
+
+def valid_outcome(outcome: Any, what: str) -> TypeGuard[list[Any]]:
+    """True when ``outcome`` (e.g. read back from the cache) has the shape a probe of
+    ``what`` (``image``, ``image-deep`` or ``mask``) returns."""
+    kind = "mask" if what == "mask" else "image"
+    if not isinstance(outcome, list) or not outcome:
+        return False
+    if outcome[0] in _PROBLEMS[kind]:
+        return len(outcome) == 2 and isinstance(outcome[1], str)
+    if outcome[0] != "ok" or len(outcome) != (4 if kind == "mask" else 3):
+        return False
+    if not all(type(v) is int and v > 0 for v in outcome[1:3]):
+        return False
+    return kind == "image" or (isinstance(outcome[3], dict) and all(
+        isinstance(k, str) and type(v) is int for k, v in outcome[3].items()))
 
 
 def _head(path: str) -> bytes | str:
