@@ -37,6 +37,7 @@ class Format(str, Enum):
     sarif = "sarif"
     gitlab = "gitlab"
     junit = "junit"
+    html = "html"
 
 
 class Color(str, Enum):
@@ -148,6 +149,12 @@ WriteBaselineOpt = Annotated[
                  "file (by file, rule and record, not line number) and exit 0; later runs "
                  "with --baseline report only new problems."),
 ]
+HtmlThumbnailsOpt = Annotated[
+    int | None,
+    typer.Option("--html-thumbnails", min=0, show_default=False,
+                 help="With --format html: at most this many problems per rule get a "
+                 "picture (default: 20; 0: none)."),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Use this config file (pyproject.toml or "
@@ -226,7 +233,8 @@ def _format(fmt: Format | None) -> Format:
 
 def _output(run: _Run, fmt: Format | None, output: Path | None, color: Color,
             statistics: bool, baseline: Path | None, no_baseline: bool, *,
-            write_baseline: Path | None = None, fixing: bool = False) -> OutputOptions:
+            write_baseline: Path | None = None, fixing: bool = False,
+            html_thumbnails: int | None = None) -> OutputOptions:
     """How to report; reads the baseline now, so a bad one fails before any work."""
     from manifest_lint.output import OutputOptions
 
@@ -238,7 +246,7 @@ def _output(run: _Run, fmt: Format | None, output: Path | None, color: Color,
         statistics=statistics,
         baseline=None if no_baseline else (baseline or run.config.baseline),
         write_baseline=write_baseline, strict=run.settings.strict,
-        exit_zero=run.settings.exit_zero, fixing=fixing,
+        exit_zero=run.settings.exit_zero, fixing=fixing, html_thumbnails=html_thumbnails,
     )
     opts.load_baseline()
     return opts
@@ -297,6 +305,7 @@ def lint(
     baseline: BaselineOpt = None,
     no_baseline: NoBaselineOpt = False,
     write_baseline: WriteBaselineOpt = None,
+    html_thumbnails: HtmlThumbnailsOpt = None,
 ) -> None:
     """Check files and report every problem with file and line."""
     from manifest_lint.runner import run_lint
@@ -304,7 +313,7 @@ def lint(
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
                deep, jobs, no_cache, cache_dir, format)
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
-                   write_baseline=write_baseline)
+                   write_baseline=write_baseline, html_thumbnails=html_thumbnails)
     results = run_lint(run.targets(), run.config, run.settings)
     raise typer.Exit(_finish(run, results, opts))
 
@@ -334,6 +343,7 @@ def fix(
     statistics: StatisticsOpt = False,
     baseline: BaselineOpt = None,
     no_baseline: NoBaselineOpt = False,
+    html_thumbnails: HtmlThumbnailsOpt = None,
 ) -> None:
     """Apply safe fixes in place (atomically), then report what remains."""
     from manifest_lint.engine import Summary, exit_code
@@ -342,7 +352,7 @@ def fix(
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
                deep, jobs, no_cache, cache_dir, format)
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
-                   fixing=True)
+                   fixing=True, html_thumbnails=html_thumbnails)
     diffs: list[str] = []
     results = run_fix(run.targets(), run.config, run.settings, diff=diff,
                       on_diff=diffs.append)

@@ -6,6 +6,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from manifest_lint import globs
 from manifest_lint.config import Config
@@ -13,6 +14,9 @@ from manifest_lint.context import CheckContext, Settings
 from manifest_lint.diagnostics import Diagnostic, Fix, Severity
 from manifest_lint.kinds import KINDS
 from manifest_lint.rules import Rule, select_codes
+
+if TYPE_CHECKING:
+    from manifest_lint.datastats import SplitStats
 
 __all__ = ["CheckContext", "FileResult", "Selection", "Settings", "Summary", "exit_code",
            "lint_file"]
@@ -26,6 +30,7 @@ class FileResult:
     diagnostics: list[Diagnostic]
     fixed: int = 0  # problems fixed by `fix`
     notes: list[str] = field(default_factory=list)  # from the checker, or why not fixed
+    stats: SplitStats | None = None  # class balance and image sizes, for reports
 
 
 class Selection:
@@ -33,6 +38,7 @@ class Selection:
 
     def __init__(self, config: Config, settings: Settings) -> None:
         self.config = config
+        self.settings = settings
         self.select = settings.select if settings.select is not None else config.select
         self.ignore = [*config.ignore, *settings.ignore]
         self._cache: dict[tuple[str, ...], frozenset[str]] = {}
@@ -58,9 +64,11 @@ def lint_file(
     selection: Selection,
     read_path: Path | None = None,
     notes: list[str] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> list[Diagnostic]:
     """Run the checker of ``kind`` on one file; never raises for bad input. The checker's
-    notes are appended to ``notes`` when given."""
+    notes are appended to ``notes`` and the facts it left for later passes put in
+    ``facts`` when given."""
     from manifest_lint.kinds.common import INTERNAL, UNREADABLE
 
     enabled = selection.codes_for(path)
@@ -81,6 +89,8 @@ def lint_file(
         )]
     if notes is not None:
         notes.extend(ctx.notes)
+    if facts is not None:
+        facts.update(ctx.facts)
     blocker = _drop_blocked_fixes(diags)
     if blocker is not None and notes is not None:
         notes.append(

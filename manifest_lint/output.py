@@ -35,6 +35,7 @@ class OutputOptions:
     recorded: Counter[Identity] | None = None  # the baseline's entries, once loaded
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note): not linted
     diff: str | None = None  # `fix --diff --format json`: the diff goes in the report
+    html_thumbnails: int | None = None  # pictures per rule in an HTML report (None: default)
 
     def load_baseline(self) -> None:
         """Read the baseline to apply (raises ``BaselineError`` for a bad one)."""
@@ -82,7 +83,10 @@ def finish(results: list[FileResult], opts: OutputOptions, selection: Selection)
     summary = Summary.of(results)
     report = ReportOptions(statistics=opts.statistics and opts.format in WITH_STATISTICS,
                            baseline=outcome, root=repository_root(), notes=opts.notes,
-                           fixed=summary.fixed if opts.fixing else None, diff=opts.diff)
+                           fixed=summary.fixed if opts.fixing else None, diff=opts.diff,
+                           config=selection.config, settings=selection.settings)
+    if opts.html_thumbnails is not None:
+        report.html_thumbnails = opts.html_thumbnails
     render = get_reporter(opts.format)
     if opts.output_file is not None:
         with open(opts.output_file, "w", encoding="utf-8") as fh:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from manifest_lint.atomic import write_target
 from manifest_lint.config import Config
+from manifest_lint.datastats import split_stats
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.discovery import Target
 from manifest_lint.engine import FileResult, Selection, Settings, lint_file
@@ -61,9 +63,11 @@ def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> l
             results.append(bad)
             continue
         notes: list[str] = [t.note] if t.note else []
+        facts: dict[str, Any] = {}
         diags = lint_file(t.path, t.display, t.kind, config, settings,
-                          _selection_for(t, selection), notes=notes)
-        results.append(FileResult(t.path, t.display, t.kind, diags, notes=notes))
+                          _selection_for(t, selection), notes=notes, facts=facts)
+        results.append(FileResult(t.path, t.display, t.kind, diags, notes=notes,
+                                  stats=split_stats(facts)))
     return results
 
 
@@ -84,15 +88,18 @@ def fix_target(
         return FixOutput(bad)
     selection = _selection_for(t, selection)
     notes: list[str] = []
+    facts: dict[str, Any] = {}
 
     def lint(read_path: Path | None) -> list[Diagnostic]:
         notes[:] = [t.note] if t.note else []
+        facts.clear()
         return lint_file(t.path, t.display, kind, config, settings, selection, read_path,
-                         notes)
+                         notes, facts)
 
     def result(diags: list[Diagnostic], fixed: int = 0, why_not: str = "") -> FileResult:
         extra = [f"not fixed: {why_not}"] if why_not else []
-        return FileResult(t.path, t.display, kind, diags, fixed, notes=[*notes, *extra])
+        return FileResult(t.path, t.display, kind, diags, fixed, notes=[*notes, *extra],
+                          stats=split_stats(facts))
 
     target = write_target(t.path)  # a symbolic link is written through; the link stays
     try:

@@ -23,7 +23,8 @@ def _specs() -> dict[str, KindSpec]:
     from manifest_lint.kinds.cvat import SPEC as CVAT
     from manifest_lint.kinds.lfv import SPEC as LFV
 
-    csv = replace(CSV, passes=("manifest_lint.kinds.lfv.csv_media:check_csv_media",))
+    csv = replace(CSV, passes=("manifest_lint.kinds.lfv.csv_media:check_csv_media",),
+                  preview="manifest_lint.kinds.lfv.preview:csv_locator")
     return {s.name: s for s in (csv, LFV, CVAT)}
 
 

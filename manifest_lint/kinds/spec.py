@@ -33,6 +33,16 @@ class KindSpec:
     checker: str  # "module:function", imported lazily
     options: dict[str, Option] = field(default_factory=dict)
     passes: tuple[str, ...] = ()  # run after the checker on the same file, in order
+    # "module:function" making a media locator for reports: (path, config, settings) ->
+    # line text -> RecordMedia (manifest_lint.media.thumbs); "" when the kind has none
+    preview: str = ""
+
+    def load_preview(self) -> Callable[..., Any] | None:
+        """The kind's media locator factory for reports (None when it has none)."""
+        if not self.preview:
+            return None
+        module, func = self.preview.split(":")
+        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
 
     def load_checkers(self) -> list[Checker]:
         """The checker and the later passes."""

@@ -12,10 +12,13 @@ from manifest_lint.engine import FileResult, Summary
 
 if TYPE_CHECKING:
     from manifest_lint.baseline import Outcome
+    from manifest_lint.config import Config
+    from manifest_lint.context import Settings
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-FORMATS = ("full", "concise", "json", "github", "sarif", "gitlab", "junit")
+FORMATS = ("full", "concise", "json", "github", "sarif", "gitlab", "junit", "html")
+HTML_THUMBNAILS = 20  # default of --html-thumbnails: pictures per rule in an HTML report
 
 
 def _cwd() -> Path:
@@ -26,7 +29,9 @@ def _cwd() -> Path:
 class ReportOptions:
     """What a report needs besides the results: whether to show rule statistics, what
     the baseline hid, the folder that repository-relative paths start from, the notes on
-    files that were not linted, and for ``fix`` the fixed count (and the ``--diff``)."""
+    files that were not linted, and for ``fix`` the fixed count (and the ``--diff``); for
+    the HTML report, the run's config and settings (to find and open media) and how many
+    problems per rule get pictures."""
 
     statistics: bool = False
     baseline: Outcome | None = None
@@ -34,6 +39,9 @@ class ReportOptions:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note): not linted
     fixed: int | None = None  # `fix`: problems fixed (with --diff: that would be fixed)
     diff: str | None = None  # `fix --diff`: the unified diff of every file
+    config: Config | None = None
+    settings: Settings | None = None
+    html_thumbnails: int = HTML_THUMBNAILS
 
 
 def all_notes(results: list[FileResult], options: ReportOptions | None
@@ -64,6 +72,8 @@ def get_reporter(name: str) -> Reporter:
         from manifest_lint.reporters.gitlab import render
     elif name == "junit":
         from manifest_lint.reporters.junit import render
+    elif name == "html":
+        from manifest_lint.reporters.html import render
     else:  # pragma: no cover - the CLI validates the name
         raise ValueError(name)
     return render

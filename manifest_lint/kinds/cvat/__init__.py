@@ -9,6 +9,7 @@ SPEC = KindSpec(
     name="cvat",
     title="CVAT dataset manifest",
     checker="manifest_lint.kinds.cvat.check:check",
+    preview="manifest_lint.kinds.cvat.preview:locator",
     options={
         "sorting": Option(
             "str", "",

@@ -159,6 +159,7 @@ class _Checker(HeaderChecks, RecordChecks):
             yield from self._duplicates()
         if self.images is not None:
             yield from self.images.finish()
+            self.ctx.facts["sizes"] = self.images.sizes  # for reports
         if self.media_on and self.kind == "video" and self.video is not None:
             self.video.last_line = lines.n
             media = VideoMedia(self.path, self.root, deep=self.deep,

@@ -11,6 +11,7 @@ and not opened. Video manifests are checked in :mod:`manifest_lint.kinds.cvat.vi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -141,6 +142,7 @@ class ImageMedia:
         self.deep = deep
         self.enabled = enabled
         self.listed: set[str] = set()  # files the manifest accounts for
+        self.sizes: Counter[tuple[int, int]] = Counter()  # image sizes found, for reports
         self.work: OrderedWork[ImageItem, ImageFacts] = OrderedWork(
             partial(inspect_images, self.store), workers=worker_count(jobs) if deep else 1,
             send=_task_of)
@@ -238,6 +240,8 @@ class ImageMedia:
         out: list[Diagnostic] = []
         n, obj, name = item.line, item.obj, item.task.full_name
         width, height = obj.get("width"), obj.get("height")
+        if facts.width is not None and facts.height is not None:
+            self.sizes[(facts.width, facts.height)] += 1
         if (not item.task.point_cloud and is_int(width) and is_int(height)
                 and (width, height) != (facts.width, facts.height)):
             swap = (f" (EXIF orientation {facts.orientation} swaps width and height)"

@@ -6,6 +6,7 @@ SPEC = KindSpec(
     name="lfv",
     title="Lookout for Vision / Ground Truth manifest",
     checker="manifest_lint.kinds.lfv.check:check",
+    preview="manifest_lint.kinds.lfv.preview:lfv_locator",
     options={
         "media-map": Option(
             "dict[str,str]", {},

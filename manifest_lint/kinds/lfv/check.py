@@ -403,6 +403,7 @@ class _Scan:
     # ------------------------------------------------------------- file level
 
     def finish(self) -> Iterator[Diagnostic]:
+        self.ctx.facts.update(normal=self.normal, anomaly=self.anomaly)  # for reports
         yield from decode_diagnostic(self.ctx, self.decoder.problem, R.ENCODING)
         if not self.content:
             yield R.EMPTY.diag(self.path, 1, "manifest has no JSON objects; add one line per "
@@ -428,6 +429,7 @@ class _Scan:
                 self.advance(1)
                 yield from diags
             yield from self.media.size_diagnostics()
+            self.ctx.facts["sizes"] = self.media.sizes
             if note := self.media.note():
                 self.ctx.note(note)
         elif self.media_off:

@@ -62,6 +62,7 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
         media.unchecked[f"no bare image name exists below {_show(base)} (use --media-root "
                         "to point at a local copy)"] += n
     yield from media.size_diagnostics()
+    ctx.facts["sizes"] = media.sizes  # for reports
     add_note(ctx, media.note())
 
 
