@@ -78,7 +78,8 @@ def _rules_table(results: list[FileResult], counts: Counter[str], previews: Prev
             f'</td><td>{"yes" if st.fixable else ""}</td><td>{pics}</td></tr>'
         )
     return ('<section id="rules-fired"><h2>Rules</h2><p class="note">Click a rule to show '
-            'only its problems. <span id="filter-state"></span></p><div class="scroll">'
+            "only its problems (or open the page with <code>#only=CODE</code>). "
+            '<span id="filter-state"></span></p><div class="scroll">'
             "<table><thead><tr><th>code</th><th>name</th><th>severity</th><th>count</th>"
             "<th>fixable</th><th>pictures</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div></section>")

@@ -74,7 +74,8 @@ ERROR_JS = ("window.addEventListener('error',function(e){var p=document.getEleme
             "'js-errors');document.documentElement.setAttribute('data-js-errors','1');"
             "if(p){p.hidden=false;p.textContent+=(e.message||'error')+'\\n';}});")
 
-# Click a rule (or its button) to show only its problems; click again to show all.
+# Click a rule to show only its problems; click again to show all. A link ending in
+# ``#only=CODE`` opens the page filtered.
 FILTER_JS = """(function(){
 var style=document.getElementById('filter-style'),state=document.getElementById('filter-state'),
 cur='';
@@ -88,6 +89,7 @@ state.textContent=cur?'Showing '+cur+' only; click it again to show every proble
 var rows=document.querySelectorAll('tr.rule');
 for(var i=0;i<rows.length;i++){rows[i].addEventListener('click',function(e){
 if(e.target.tagName==='A'){return;}show(this.dataset.c);});}
+var m=/^#only=([A-Za-z0-9_-]+)$/.exec(location.hash);if(m){show(m[1]);}
 document.documentElement.setAttribute('data-ready','1');
 })();"""
 
