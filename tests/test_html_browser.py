@@ -106,6 +106,7 @@ def test_pictures_and_filter_in_chromium(tmp_path: Path) -> None:
     # the script applied the filter named in the link: only LFV408 rows stay visible
     style = re.search(r'<style id="filter-style">(.*?)</style>', dom, re.S)
     assert style is not None and '.d:not([data-c="LFV408"])' in style.group(1)
+    assert 'article.rule:not([data-c="LFV408"])' in style.group(1)
     assert re.search(r'<tr class="rule on" data-c="LFV408">', dom)
     assert "Showing LFV408 only" in dom
     assert dom.count('src="data:image/jpeg;base64,') == 4  # CSV203, LFV405, LFV407, LFV408

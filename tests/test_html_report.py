@@ -88,6 +88,10 @@ def test_demo_sections_and_counts_match_json(tmp_path: Path) -> None:
         assert f'id="rule-{code_}"' in text  # its explanation is in the page
     for a in page.all("a"):
         assert a["href"] is not None and a["href"][1:] in page.ids()  # every link is local
+    # the CVAT manifest's image sizes, as its media checks probed them
+    cvat = re.search(r'<h3>cvat/manifest.jsonl</h3>(.*?)</div>', text)
+    assert cvat is not None and "Image sizes (4 images probed)" in cvat.group(1)
+    assert "<title>24x32: 1 (25.0%)</title>" in cvat.group(1)
     # the source line of a problem is shown
     assert "s3://example-bucket/circuitboard/train/normal/train-normal_5.jpg,scratch" in text
 

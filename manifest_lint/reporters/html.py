@@ -181,7 +181,8 @@ def _explanations(counts: Counter[str]) -> str:
             "no: needs a decision")
         notes = f"<p>{esc(r.fix_note)}</p>" if r.fix_note else ""
         articles.append(
-            f'<article class="rule" id="rule-{esc(r.code)}"><h3>{esc(r.code)} {esc(r.name)} '
+            f'<article class="rule" id="rule-{esc(r.code)}" data-c="{esc(r.code)}">'
+            f"<h3>{esc(r.code)} {esc(r.name)} "
             f'<small class="note">({esc(r.kind)})</small></h3><p>{esc(r.summary)}</p>'
             f'<p>Severity: <span class="sev-{esc(r.severity.value)}">{esc(r.severity.value)}'
             f"</span>. Fixable: {fix}.</p><p>{esc(r.why)}</p>"

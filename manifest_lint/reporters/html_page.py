@@ -82,7 +82,7 @@ cur='';
 function show(code){cur=(cur===code)?'':code.replace(/[^A-Za-z0-9_-]/g,'');
 var q='[data-c="'+cur+'"]';
 style.textContent=cur?'.d:not('+q+'),.more:not('+q+'),.fig-more:not('+q+'){display:none}'+
-'section.file:not(:has(.d'+q+')){display:none}':'';
+'section.file:not(:has(.d'+q+')),article.rule:not('+q+'){display:none}':'';
 var rows=document.querySelectorAll('tr.rule');
 for(var i=0;i<rows.length;i++){rows[i].classList.toggle('on',rows[i].dataset.c===cur);}
 state.textContent=cur?'Showing '+cur+' only; click it again to show every problem.':'';}
