@@ -205,6 +205,7 @@ class _Run:
             jobs=jobs,
             cache_dir=None if no_cache else (cache_dir or default_cache_dir(self.config.root)),
             progress=_format(fmt) is Format.full,
+            dataset_stats=_format(fmt) is Format.html,
         )
 
     def targets(self) -> list:  # type: ignore[type-arg]

@@ -29,6 +29,7 @@ class Settings:
     cache_dir: Path | None = None  # None: caching off
     progress: bool = False  # a progress bar for long media work (TTY, full format)
     fixing: bool = False  # `fix` is running: checkers may compute what fixes need
+    dataset_stats: bool = False  # keep class balance and image sizes per file (--format html)
 
     def media_cache(self, owner: Path, namespace: str) -> MediaCache:
         """The media result cache for the manifest ``owner`` (a no-op when disabled)."""

@@ -67,7 +67,7 @@ def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> l
         diags = lint_file(t.path, t.display, t.kind, config, settings,
                           _selection_for(t, selection), notes=notes, facts=facts)
         results.append(FileResult(t.path, t.display, t.kind, diags, notes=notes,
-                                  stats=split_stats(facts)))
+                                  stats=split_stats(facts) if settings.dataset_stats else None))
     return results
 
 
@@ -98,8 +98,9 @@ def fix_target(
 
     def result(diags: list[Diagnostic], fixed: int = 0, why_not: str = "") -> FileResult:
         extra = [f"not fixed: {why_not}"] if why_not else []
+        stats = split_stats(facts) if settings.dataset_stats else None
         return FileResult(t.path, t.display, kind, diags, fixed, notes=[*notes, *extra],
-                          stats=split_stats(facts))
+                          stats=stats)
 
     target = write_target(t.path)  # a symbolic link is written through; the link stays
     try:

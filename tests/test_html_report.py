@@ -283,3 +283,13 @@ def test_pair_whose_other_file_is_not_reachable(tmp_path: Path, monkeypatch) -> 
     out = io.StringIO()
     render(results, Summary.of(results), out, False, opts)
     assert out.getvalue().count("<figure>") == 1
+
+
+def test_broken_mask_still_shows_the_image(tmp_path: Path) -> None:
+    ds = media_dataset(tmp_path / "ds")
+    (ds / "media" / "masks" / "s1.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    _, text, _ = html_report(ds)
+    row = text[text.index('class="d" data-c="LFV406"'):]
+    row = row[:row.index("</tr>")]
+    assert len(Page(row).all("img")) == 1
+    assert "mask not drawn: cannot be decoded" in row

@@ -44,7 +44,8 @@ class RecordMedia:
 Locator = Callable[[str], "RecordMedia | None"]
 
 # (image path or "", mask path or "", size). A result: ["ok", data URI, width, height,
-# colours of the mask not in BACKGROUND as [["#rrggbb", pixels], ...]] or ["error", why].
+# colours of the mask not in BACKGROUND as [["#rrggbb", pixels], ...], why the mask could
+# not be drawn or ""] or ["error", why].
 ThumbTask = tuple[str, str, int]
 
 
@@ -63,19 +64,32 @@ def thumbnail(image: str, mask: str, size: int = SIZE) -> list[Any]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             base = _open_scaled(image, size) if image else None
             colours: list[list[Any]] = []
+            mask_problem = ""
             if mask:
-                overlay, colours = _mask_layer(mask, base.size if base else None, size)
-                if base is None:
-                    base = Image.new("RGB", overlay.size, (255, 255, 255))
-                base = base.convert("RGBA")
-                base.alpha_composite(overlay)
-                base = base.convert("RGB")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return ["error", "too large to decode safely"]
+                try:
+                    overlay, colours = _mask_layer(mask, base.size if base else None, size)
+                except Exception as exc:  # noqa: BLE001 - show the image, say the mask failed
+                    if base is None:
+                        raise
+                    mask_problem = _failure(exc)
+                else:
+                    if base is None:
+                        base = Image.new("RGB", overlay.size, (255, 255, 255))
+                    base = base.convert("RGBA")
+                    base.alpha_composite(overlay)
+                    base = base.convert("RGB")
     except Exception as exc:  # noqa: BLE001 - a broken file is shown as such, not a crash
-        return ["error", f"cannot be decoded: {str(exc).strip() or type(exc).__name__}"]
+        return ["error", _failure(exc)]
     assert base is not None
-    return ["ok", _data_uri(base), base.width, base.height, colours]
+    return ["ok", _data_uri(base), base.width, base.height, colours, mask_problem]
+
+
+def _failure(exc: BaseException) -> str:
+    from PIL import Image
+
+    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return "too large to decode safely"
+    return f"cannot be decoded: {str(exc).strip() or type(exc).__name__}"
 
 
 def _open_scaled(path: str, size: int) -> Image.Image:

@@ -289,9 +289,13 @@ def _figure(s: Shot, mode: str, *, show_where: bool) -> str:
     caption = [f"{esc(s.display)}:{s.line}"] if show_where else []
     if ref:
         caption.append(esc(ref))
+    thumb = s.thumb
     if mode == "mask" and media is not None and media.mask_ref:
         caption.append("mask " + esc(media.mask_ref))
-    thumb = s.thumb
+        why = media.mask_problem or (thumb[5] if thumb and thumb[0] == "ok" and len(thumb) > 5
+                                     else "")
+        if why:
+            caption.append(f"mask not drawn: {esc(why)}")
     if thumb is not None and thumb[0] == "ok":
         alt = f"{mode} {s.display}:{s.line}"
         w, h = int(thumb[2]), int(thumb[3])
