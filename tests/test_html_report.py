@@ -293,3 +293,13 @@ def test_broken_mask_still_shows_the_image(tmp_path: Path) -> None:
     row = row[:row.index("</tr>")]
     assert len(Page(row).all("img")) == 1
     assert "mask not drawn: cannot be decoded" in row
+
+
+def test_files_not_linted_are_listed(tmp_path: Path) -> None:
+    ds = clean_dataset(tmp_path / "clean")
+    (ds / "readme.txt").write_text("not a label file\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("lint", ".", "readme.txt", "--format", "html", "-o", out, "--no-cache", cwd=ds)
+    assert r.code == 0, r.stderr
+    section = re.search(r'<section id="not-linted">(.*?)</section>', text_of(out))
+    assert section is not None and "readme.txt: " in section.group(1)

@@ -37,6 +37,7 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
         _summary(summary, options),
         _rules_table(results, counts, previews),
         _datasets(results, options),
+        _skipped(options.notes),
         _files(results, previews),
         _explanations(counts),
     ]
@@ -99,6 +100,14 @@ def _datasets(results: list[FileResult], options: ReportOptions) -> str:
             "a dataset): the class of each distinct image, and the sizes of the images the "
             'media checks opened.</p><div class="charts">' + "".join(charts)
             + "</div></section>")
+
+
+def _skipped(notes: list[tuple[str, str]]) -> str:
+    """The notes on files that were not linted."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{esc(path)}: {esc(note)}</li>" for path, note in notes)
+    return f'<section id="not-linted"><h2>Not linted</h2><ul class="note">{items}</ul></section>'
 
 
 def _files(results: list[FileResult], previews: Previews) -> str:
