@@ -171,6 +171,7 @@ def test_no_media_means_no_pictures(tmp_path: Path) -> None:
     _, text, _ = html_report(media_dataset(tmp_path / "ds"), "--no-media")
     assert "<img" not in text
     assert "Image sizes: not probed (--no-media)" in text
+    assert re.search(r'data-c="CSV203">.*?<td>none: --no-media</td>', text)
 
 
 def test_thumbnails_are_cached(tmp_path: Path) -> None:

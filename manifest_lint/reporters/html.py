@@ -71,7 +71,7 @@ def _rules_table(results: list[FileResult], counts: Counter[str], previews: Prev
         severity = r.severity.value if r is not None else ""
         shown, more = previews.shown[st.code], previews.more[st.code]
         pics = (f"{shown:,}" + (f" (and {more:,} more)" if more else "")) if shown else (
-            f"none ({previews.off})" if more and previews.off else "")
+            f"none: {previews.off}" if more and previews.off else "")
         rows.append(
             f'<tr class="rule" data-c="{esc(st.code)}"><td><a href="#rule-{esc(st.code)}">'
             f"{esc(st.code)}</a></td><td>{esc(st.name)}</td>"

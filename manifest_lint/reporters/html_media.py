@@ -95,7 +95,7 @@ def collect(results: list[FileResult], config: Config | None, settings: Settings
     if config is None or settings is None:
         out.off = "no media settings"
     elif settings.no_media:
-        out.off = "media were not opened (--no-media)"
+        out.off = "--no-media"
     wanted = [(r, d, mode) for r in results for d in r.diagnostics if (mode := mode_of(d))]
     if out.off:
         out.more.update(d.code for _r, d, _m in wanted)
