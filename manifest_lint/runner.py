@@ -25,6 +25,7 @@ class Narrowed(Selection):
     def __init__(self, base: Selection, only: dict[Path, frozenset[str]]) -> None:
         self.base = base
         self.only = only
+        self.config, self.settings = base.config, base.settings
 
     def codes_for(self, path: Path) -> frozenset[str]:
         codes = self.base.codes_for(path)

@@ -20,7 +20,7 @@ from manifest_lint.reporters import ReportOptions
 from manifest_lint.reporters.html import MAX_ROWS_PER_RULE, render
 from tests.conftest import run_cli
 from tests.html_datasets import board, media_dataset
-from tests.report_datasets import clean_dataset, demo_dataset
+from tests.report_datasets import clean_dataset, demo_dataset, lfv_line
 
 
 class Page(HTMLParser):
@@ -304,3 +304,16 @@ def test_files_not_linted_are_listed(tmp_path: Path) -> None:
     assert r.code == 0, r.stderr
     section = re.search(r'<section id="not-linted">(.*?)</section>', text_of(out))
     assert section is not None and "readme.txt: " in section.group(1)
+
+
+def test_csv_with_its_sibling_manifest(tmp_path: Path) -> None:
+    """Linting a CSV alone also checks the manifest beside it (for its sync)."""
+    (tmp_path / "train.csv").write_text("s3://bucket/a.jpg,anomaly\n", encoding="utf-8")
+    (tmp_path / "train.manifest").write_text(
+        lfv_line("s3://bucket/a.jpg", "normal") + "\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = run_cli("lint", "train.csv", "--format", "html", "-o", out, "--no-cache",
+                cwd=tmp_path)
+    assert r.code == 1, r.stderr
+    page = Page(text_of(out))
+    assert [a["data-c"] for a in page.all("tr", class_="d")] == ["LFV503"]
