@@ -317,3 +317,16 @@ def test_csv_with_its_sibling_manifest(tmp_path: Path) -> None:
     assert r.code == 1, r.stderr
     page = Page(text_of(out))
     assert [a["data-c"] for a in page.all("tr", class_="d")] == ["LFV503"]
+
+
+def test_many_thumbnails_through_worker_processes(tmp_path: Path) -> None:
+    """Enough pictures for the media executor to start a process pool (``-j 2``)."""
+    ds = tmp_path / "many"
+    for i in range(40):
+        board(ds / f"img{i}.jpg", (96, 72), hue=i)
+    (ds / "train.csv").write_text("".join(f"img{i}.jpg,scratch\n" for i in range(40)),
+                                  encoding="utf-8")
+    _, text, _ = html_report(ds, "--html-thumbnails", "40", "-j", "2", "--select", "CSV203")
+    page = Page(text)
+    assert len(page.all("img")) == 40
+    assert all(t.size == (96, 72) for t in thumbnails(page))
