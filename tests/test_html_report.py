@@ -330,3 +330,12 @@ def test_many_thumbnails_through_worker_processes(tmp_path: Path) -> None:
     page = Page(text)
     assert len(page.all("img")) == 40
     assert all(t.size == (96, 72) for t in thumbnails(page))
+
+
+def test_baseline_hides_everything(tmp_path: Path) -> None:
+    demo = demo_dataset(tmp_path / "demo")
+    assert run_cli("lint", ".", "--write-baseline", "b.json", "--no-cache", cwd=demo).code == 0
+    code, text, _ = html_report(demo, "--baseline", "b.json")
+    assert code == 0
+    assert "No new problems." in text and 'id="sum-baselined"><b>27</b>' in text
+    assert 'class="d"' not in text

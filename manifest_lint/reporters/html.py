@@ -53,7 +53,9 @@ def _summary(s: Summary, options: ReportOptions) -> str:
         cards.append(("baselined", options.baseline.hidden, ""))
     html = "".join(f'<div class="card {cls}" id="sum-{name}"><b>{n:,}</b>{name}</div>'
                    for name, n, cls in cards)
-    verdict = ("All checks passed." if not s.errors and not s.warnings else
+    hidden = options.baseline is not None and options.baseline.hidden
+    clean = "No new problems." if hidden else "All checks passed."
+    verdict = (clean if not s.errors and not s.warnings else
                f"{s.errors + s.warnings:,} problems"
                + (f", {s.fixable:,} fixable with <code>manifest-lint fix</code>"
                   if s.fixable else "") + ".")
