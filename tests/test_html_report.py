@@ -339,3 +339,26 @@ def test_baseline_hides_everything(tmp_path: Path) -> None:
     assert code == 0
     assert "No new problems." in text and 'id="sum-baselined"><b>27</b>' in text
     assert 'class="d"' not in text
+
+
+def test_hostile_colour_map_in_the_legend(tmp_path: Path) -> None:
+    ds = media_dataset(tmp_path / "ds")
+    manifest = ds / "seg" / "train.manifest"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    obj = json.loads(lines[7])  # s3.jpg: its mask has the wrong size (LFV407)
+    obj["anomaly-mask-ref-metadata"]["internal-color-map"]["1"] = {
+        "class-name": "<img src=x onerror=alert(5)>",
+        "hex-color": "#23a436;background:url(http://evil.example/x)"}
+    lines[7] = json.dumps(obj)
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, text, _ = html_report(ds)
+    row = text[text.index('class="d" data-c="LFV407"'):]
+    row = row[:row.index("</tr>")]
+    assert "&lt;img src=x onerror=alert(5)&gt;" in row and "<img src=x" not in row
+    # data never reaches CSS: every style attribute is a plain colour, or none
+    styles = [a["style"] for _t, a in Page(text).tags if "style" in a]
+    assert styles and all(re.fullmatch(r"background:(#[0-9a-f]{6}|transparent)", v or "")
+                          for v in styles)
+    assert 'style="background:transparent"' in row
+    assert all("url(" not in block for block in re.findall(r"<style[^>]*>(.*?)</style>",
+                                                           text, re.S))
