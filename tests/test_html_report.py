@@ -330,6 +330,7 @@ def test_many_thumbnails_through_worker_processes(tmp_path: Path) -> None:
     page = Page(text)
     assert len(page.all("img")) == 40
     assert all(t.size == (96, 72) for t in thumbnails(page))
+    assert len(text.encode()) < 40 * 10_000 + 100_000  # pictures are small JPEGs
 
 
 def test_baseline_hides_everything(tmp_path: Path) -> None:
