@@ -104,8 +104,19 @@ NoMediaOpt = Annotated[
 ]
 MediaRootOpt = Annotated[
     Path | None,
-    typer.Option("--media-root", help="Resolve media relative to this folder instead of "
-                 "the manifest's folder."),
+    typer.Option("--media-root", help="Resolve media relative to this folder (or "
+                 "s3://bucket/prefix/, which implies --remote) instead of the manifest's "
+                 "folder."),
+]
+RemoteOpt = Annotated[
+    bool, typer.Option("--remote", envvar="MANIFEST_LINT_REMOTE",
+                       help="Check s3:// media in their buckets (read-only; config: remote "
+                       "= true). Without it nothing touches the network.")
+]
+S3EndpointOpt = Annotated[
+    str | None, typer.Option("--s3-endpoint", help="S3 endpoint URL (MinIO, Ceph, R2...; "
+                             "default: the AWS chain's, e.g. AWS_ENDPOINT_URL_S3).",
+                             show_default=False)
 ]
 DeepOpt = Annotated[
     bool, typer.Option("--deep", help="Decode media to verify pixel checksums and video "
@@ -180,32 +191,39 @@ class _Run:
                  select: list[str] | None, ignore: list[str] | None, strict: bool,
                  exit_zero: bool, no_media: bool, media_root: Path | None, deep: bool,
                  jobs: int | None, no_cache: bool, cache_dir: Path | None,
-                 fmt: Format | None) -> None:
+                 fmt: Format | None, remote: bool = False,
+                 s3_endpoint: str | None = None) -> None:
+        from manifest_lint.commands.remote import RemoteFiles, media_root_value, split_paths
         from manifest_lint.config import load_config
         from manifest_lint.engine import Settings
         from manifest_lint.media.cache import default_cache_dir
         from manifest_lint.rules import validate_selectors
 
-        self.paths = paths or [Path(".")]
+        self.paths, urls = split_paths(paths or [Path(".")])
+        self.remote_files = RemoteFiles(urls)
         self.notes: list[tuple[str, str]] = []  # (path, why it is not linted)
         self.linted: list = []  # type: ignore[type-arg]  # the targets, once found
-        self.config = load_config(config_path, self.paths[0])
+        self.config = load_config(config_path, self.paths[0] if self.paths else Path("."))
         sel = _split(select)
         ign = _split(ignore) or []
         if sel is not None:
             validate_selectors(sel, "--select")
         validate_selectors(ign, "--ignore")
-        if media_root is not None and not media_root.is_dir():
+        root = media_root_value(media_root)
+        if isinstance(root, Path) and not root.is_dir():
             from manifest_lint.discovery import PathError
 
             raise PathError(f"--media-root {media_root}: not a folder")
         self.settings = Settings(
             select=sel, ignore=ign, strict=strict or self.config.strict,
-            exit_zero=exit_zero, no_media=no_media, media_root=media_root, deep=deep,
+            exit_zero=exit_zero, no_media=no_media, media_root=root, deep=deep,
             jobs=jobs,
             cache_dir=None if no_cache else (cache_dir or default_cache_dir(self.config.root)),
             progress=_format(fmt) is Format.full,
             dataset_stats=_format(fmt) is Format.html,
+            remote=remote or self.config.remote or isinstance(root, str),
+            s3_endpoint=s3_endpoint or self.config.s3_endpoint or None,
+            s3_concurrency=self.config.s3_concurrency,
         )
 
     def targets(self) -> list:  # type: ignore[type-arg]
@@ -215,7 +233,7 @@ class _Run:
 
         self.notes.clear()
         out = []
-        for t in discover(self.paths, self.config):
+        for t in discover(self.paths, self.config) if self.paths else ():
             if t.kind is None:
                 self.notes.append((t.display, t.note))
                 typer.echo(f"manifest-lint: note: {t.display}: {t.note}", err=True)
@@ -307,15 +325,23 @@ def lint(
     no_baseline: NoBaselineOpt = False,
     write_baseline: WriteBaselineOpt = None,
     html_thumbnails: HtmlThumbnailsOpt = None,
+    remote: RemoteOpt = False,
+    s3_endpoint: S3EndpointOpt = None,
 ) -> None:
     """Check files and report every problem with file and line."""
     from manifest_lint.runner import run_lint
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs, no_cache, cache_dir, format)
+               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint)
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
                    write_baseline=write_baseline, html_thumbnails=html_thumbnails)
-    results = run_lint(run.targets(), run.config, run.settings)
+    try:
+        results = run_lint(run.targets(), run.config, run.settings)
+        for target, settings in run.remote_files.targets(run.config, run.settings):
+            run.linted.append(target)
+            results += run_lint([target], run.config, settings)
+    finally:
+        run.remote_files.close()
     raise typer.Exit(_finish(run, results, opts))
 
 
@@ -345,18 +371,31 @@ def fix(
     baseline: BaselineOpt = None,
     no_baseline: NoBaselineOpt = False,
     html_thumbnails: HtmlThumbnailsOpt = None,
+    remote: RemoteOpt = False,
+    s3_endpoint: S3EndpointOpt = None,
 ) -> None:
     """Apply safe fixes in place (atomically), then report what remains."""
     from manifest_lint.engine import Summary, exit_code
     from manifest_lint.runner import run_fix
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs, no_cache, cache_dir, format)
+               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint)
+    if run.remote_files.urls and not diff:
+        raise typer.Exit(_fail(
+            f"{run.remote_files.urls[0]}: fix never writes to a bucket; use `fix --diff` to "
+            "see the changes, or fix a local copy and upload it"))
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
                    fixing=True, html_thumbnails=html_thumbnails)
     diffs: list[str] = []
-    results = run_fix(run.targets(), run.config, run.settings, diff=diff,
-                      on_diff=diffs.append)
+    try:
+        results = run_fix(run.targets(), run.config, run.settings, diff=diff,
+                          on_diff=diffs.append)
+        for target, settings in run.remote_files.targets(run.config, run.settings):
+            run.linted.append(target)
+            results += run_fix([target], run.config, settings, diff=diff,
+                               on_diff=diffs.append)
+    finally:
+        run.remote_files.close()
     if diff:
         from manifest_lint.wording import plural
 

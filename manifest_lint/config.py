@@ -46,6 +46,15 @@ TOP_LEVEL: dict[str, Option] = {
         "str", "", "Baseline file (relative to the config file): problems it records are "
         "not reported. Write it with `lint --write-baseline FILE`."
     ),
+    "remote": Option(
+        "bool", False, "Check s3:// media in their buckets (as --remote; the network is "
+        "used only when this is on or a media root is in S3)."
+    ),
+    "s3-endpoint": Option(
+        "str", "", "S3 endpoint URL for MinIO, Ceph, R2... (default: the AWS chain's, "
+        "AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)."
+    ),
+    "s3-concurrency": Option("int", 32, "S3 requests in flight."),
 }
 
 
@@ -63,6 +72,9 @@ class Config:
     kinds: dict[str, str] = field(default_factory=dict)
     strict: bool = False
     baseline: Path | None = None
+    remote: bool = False
+    s3_endpoint: str = ""
+    s3_concurrency: int = 32
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def options(self, kind: str) -> dict[str, Any]:
@@ -156,6 +168,11 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
     cfg.kinds = dict(table.get("kinds", {}))
     cfg.strict = bool(table.get("strict", False))
     cfg.baseline = root / table["baseline"] if table.get("baseline") else None
+    cfg.remote = bool(table.get("remote", False))
+    cfg.s3_endpoint = str(table.get("s3-endpoint", ""))
+    cfg.s3_concurrency = int(table.get("s3-concurrency", 32))
+    if cfg.s3_concurrency < 1:
+        raise ConfigError(f"{where}: s3-concurrency must be at least 1")
     for glob, kind in cfg.kinds.items():
         if kind not in KINDS and kind != "skip":
             raise ConfigError(

@@ -11,6 +11,7 @@ from manifest_lint.textio import Preflight, preflight
 
 if TYPE_CHECKING:
     from manifest_lint.config import Config
+    from manifest_lint.media.s3client import ClientOptions
     from manifest_lint.rules import Rule
 
 
@@ -23,13 +24,22 @@ class Settings:
     strict: bool = False
     exit_zero: bool = False
     no_media: bool = False
-    media_root: Path | None = None
+    media_root: Path | str | None = None  # a folder, or an s3://bucket/prefix/ URL
     deep: bool = False
     jobs: int | None = None
     cache_dir: Path | None = None  # None: caching off
     progress: bool = False  # a progress bar for long media work (TTY, full format)
     fixing: bool = False  # `fix` is running: checkers may compute what fixes need
     dataset_stats: bool = False  # keep class balance and image sizes per file (--format html)
+    remote: bool = False  # check s3:// media in the bucket (--remote)
+    s3_endpoint: str | None = None  # else the AWS chain's (AWS_ENDPOINT_URL_S3, ...)
+    s3_concurrency: int | None = None  # requests in flight
+
+    def s3_options(self) -> ClientOptions:
+        """How to reach S3 (endpoint, requests in flight); nothing is imported from boto3."""
+        from manifest_lint.media.s3client import options_from_env
+
+        return options_from_env(self.s3_endpoint, self.s3_concurrency)
 
     def media_cache(self, owner: Path, namespace: str) -> MediaCache:
         """The media result cache for the manifest ``owner`` (a no-op when disabled)."""
@@ -57,6 +67,24 @@ class CheckContext:
     @property
     def source(self) -> Path:
         return self.read_path or self.path
+
+    def media_root(self) -> Path | str | None:
+        """``--media-root``, else the kind's ``media-root`` key (a folder relative to the config
+        file, or an ``s3://`` URL), else None (the file's own folder)."""
+        if self.settings.media_root is not None:
+            return self.settings.media_root
+        configured = self.options.get("media-root") or ""
+        if not configured:
+            return None
+        if configured.startswith("s3://"):
+            return configured
+        return self.config.root / configured
+
+    @property
+    def remote(self) -> bool:
+        """True when ``s3://`` media are checked in the bucket (``--remote``, ``remote = true``,
+        ``MANIFEST_LINT_REMOTE=1`` or an ``s3://`` media root)."""
+        return self.settings.remote or isinstance(self.media_root(), str)
 
     def enabled(self, r: Rule) -> bool:
         return r.code in self.enabled_codes

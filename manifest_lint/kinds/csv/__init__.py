@@ -7,6 +7,11 @@ SPEC = KindSpec(
     title="Lookout for Vision CSV label file",
     checker="manifest_lint.kinds.csv.check:check",
     options={
+        "media-root": Option(
+            "str", "",
+            "Where media resolve instead of the file's folder: a folder (relative to the "
+            "config file) or s3://bucket/prefix/ (checked in the bucket). --media-root wins.",
+        ),
         "classes": Option(
             "list[str]", ["normal", "anomaly"], "Allowed values of the class column."
         ),

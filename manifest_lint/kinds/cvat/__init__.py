@@ -11,6 +11,11 @@ SPEC = KindSpec(
     checker="manifest_lint.kinds.cvat.check:check",
     preview="manifest_lint.kinds.cvat.preview:locator",
     options={
+        "media-root": Option(
+            "str", "",
+            "Where media resolve instead of the file's folder: a folder (relative to the "
+            "config file) or s3://bucket/prefix/ (checked in the bucket). --media-root wins.",
+        ),
         "sorting": Option(
             "str", "",
             "The sorting method your CVAT tasks use (lexicographical, natural or predefined); "

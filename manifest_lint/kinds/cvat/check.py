@@ -61,7 +61,7 @@ class _Checker(HeaderChecks, RecordChecks):
         self.ctx = ctx
         self.path = ctx.display
         settings = ctx.settings
-        self.root = str(settings.media_root or ctx.path.parent)
+        self.root = str(ctx.media_root() or ctx.path.parent)
         self.advance: Callable[[int], None] = no_progress
         self.media_on = not settings.no_media and any(
             c.startswith(("CVAT4", "CVAT5")) for c in ctx.enabled_codes

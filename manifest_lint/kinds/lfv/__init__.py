@@ -8,6 +8,11 @@ SPEC = KindSpec(
     checker="manifest_lint.kinds.lfv.check:check",
     preview="manifest_lint.kinds.lfv.preview:lfv_locator",
     options={
+        "media-root": Option(
+            "str", "",
+            "Where media resolve instead of the file's folder: a folder (relative to the "
+            "config file) or s3://bucket/prefix/ (checked in the bucket). --media-root wins.",
+        ),
         "media-map": Option(
             "dict[str,str]", {},
             "S3 prefix -> local folder (relative to the config file) holding a copy of the "

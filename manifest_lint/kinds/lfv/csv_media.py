@@ -33,13 +33,13 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
         if rows and ctx.settings.no_media and any(ctx.enabled(r) for r in MEDIA_RULES):
             add_note(ctx, f"{plural(rows, 'media reference')} not checked: --no-media")
         return  # no second pass over the CSV just to count what was not checked
-    if not ctx.config.options("lfv").get("media-map") and not bare_names:
+    if not ctx.config.options("lfv").get("media-map") and not bare_names and not ctx.remote:
         if rows:
             add_note(ctx, f"{plural(rows, 'media reference')} not checked: no media-map "
                      "entry maps their bucket to a local folder ([tool.manifest-lint.lfv] "
                      "media-map)")
         return
-    base = ctx.settings.media_root or ctx.path.parent
+    base = ctx.media_root() or ctx.path.parent
     media = MediaChecker.for_context(ctx, relative_base=base)
     relative_missing: list[Diagnostic] = []
     relative_found = 0
@@ -55,7 +55,7 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield from (d for d in diags if d.code != R.MEDIA_MISSING.code)
     finally:
         media.close()
-    if relative_found:
+    if relative_found or isinstance(base, str):  # in a bucket: missing is missing
         yield from relative_missing
     elif relative_missing:
         n = len(relative_missing)

@@ -34,13 +34,16 @@ from typing import TYPE_CHECKING, Any
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files, valid_outcome
+from manifest_lint.kinds.lfv.remote import RemoteMedia, _Located
 from manifest_lint.media.executor import OrderedWork, worker_count
+from manifest_lint.media.objects import ObjectStore, is_remote
 from manifest_lint.media.store import LocalStore, StatResult, escape_reason
 from manifest_lint.rules import Rule
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.s3client import ClientOptions
 
 MIN_SIDE = 64
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -51,10 +54,11 @@ MEDIA_RULES = (R.MEDIA_MISSING, R.IMAGE_FORMAT, R.IMAGE_DIMENSIONS, R.IMAGE_FILE
 
 @dataclass(frozen=True, slots=True)
 class MediaRoot:
-    """One ``media-map`` entry: an ``s3://bucket/prefix/`` and its local folder."""
+    """One ``media-map`` entry: an ``s3://bucket/prefix/`` and its local folder (or the
+    ``s3://`` prefix of a mirror)."""
 
     prefix: str
-    folder: Path
+    folder: Path | str
 
 
 def parse_media_map(mapping: dict[str, str], root: Path) -> list[MediaRoot]:
@@ -67,16 +71,12 @@ def parse_media_map(mapping: dict[str, str], root: Path) -> list[MediaRoot]:
             p = "s3://" + p.lstrip("/")
         if not p.endswith("/"):
             p += "/"
+        if folder.startswith("s3://"):
+            out.append(MediaRoot(p, folder if folder.endswith("/") else folder + "/"))
+            continue
         out.append(MediaRoot(p, (root / os.path.expanduser(folder)).absolute()))
     out.sort(key=lambda m: len(m.prefix), reverse=True)
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Located:
-    path: str | None = None  # the file to open
-    skip: str = ""  # why not checked (no mapping, no folder)
-    escape: str = ""  # why it must not be opened
 
 
 @dataclass(slots=True)
@@ -92,9 +92,14 @@ class MediaTask:
     stats: dict[str, StatResult] = field(default_factory=dict)  # path -> stat, for the cache
     found: dict[str, list[Any]] = field(default_factory=dict)  # path -> probe outcome
     problems: dict[str, str] = field(default_factory=dict)  # path -> why it cannot be probed
+    # objects in a bucket: what to fetch, what was, and buckets that refused (not checked)
+    fetch: list[tuple[str, str]] = field(default_factory=list)  # (url, what)
+    heads: dict[str, tuple[bytes, bool]] = field(default_factory=dict)  # url -> bytes, whole?
+    spooled: dict[str, str] = field(default_factory=dict)  # url -> local spool file
+    skipped: dict[str, str] = field(default_factory=dict)  # url -> why not checked
 
 
-class MediaChecker:
+class MediaChecker(RemoteMedia):
     """Checks the media of one file: existence, format, size, masks; remembers image sizes
     for the same-size rule and counts what it could not check."""
 
@@ -106,10 +111,12 @@ class MediaChecker:
         enabled: Callable[[Rule], bool],
         active: bool,
         inactive_reason: str = "--no-media",
-        relative_base: Path | None = None,
+        relative_base: Path | str | None = None,
         deep: bool = False,
         cache: MediaCache | None = None,
         jobs: int | None = 1,
+        remote: bool = False,
+        s3: ClientOptions | None = None,
     ) -> None:
         self.display = display
         self.roots = roots
@@ -125,9 +132,15 @@ class MediaChecker:
         self._stores: dict[Path, LocalStore] = {}
         self.work: OrderedWork[MediaTask, dict[str, list[Any]]] = OrderedWork(
             probe_files, workers=worker_count(jobs) if deep else 1, send=_probes_of)
+        self.remote = remote
+        self.s3 = s3
+        self._buckets: dict[str, ObjectStore] = {}
+        self._fetching: OrderedWork[MediaTask, MediaTask] | None = None
+        self._decoding: OrderedWork[MediaTask, dict[str, list[Any]]] | None = None
+        self._jobs = jobs
 
     @classmethod
-    def for_context(cls, ctx: CheckContext, *, relative_base: Path | None = None
+    def for_context(cls, ctx: CheckContext, *, relative_base: Path | str | None = None
                     ) -> MediaChecker:
         """A checker configured from the run's settings and ``[tool.manifest-lint.lfv]``."""
         mapping = ctx.config.options("lfv").get("media-map", {})
@@ -139,6 +152,7 @@ class MediaChecker:
             inactive_reason="--no-media" if wanted else "media rules not selected",
             relative_base=relative_base, deep=ctx.settings.deep,
             cache=ctx.settings.media_cache(ctx.path, "lfv"), jobs=ctx.settings.jobs,
+            remote=ctx.remote, s3=ctx.settings.s3_options() if ctx.remote else None,
         )
 
     # ---------------------------------------------------------------- locating files
@@ -147,11 +161,20 @@ class MediaChecker:
         if ref.startswith("s3://"):
             for root in self.roots:
                 if ref.startswith(root.prefix):
+                    if isinstance(root.folder, str):  # a mirror in another bucket
+                        return self._in_bucket(root.folder, ref[len(root.prefix):])
                     return self._inside(root.folder, ref[len(root.prefix):])
             bucket = ref[5:].split("/", 1)[0]
-            return _Located(skip=f"no media-map entry for s3://{bucket}/")
+            if self.remote:
+                return self._in_bucket(f"s3://{bucket}/", ref[6 + len(bucket):])
+            return _Located(skip=f"no media-map entry for s3://{bucket}/ and no --remote "
+                                 "(--remote checks them in the bucket)")
         if self.relative_base is None or "://" in ref or ref.lower().startswith("s3:"):
             return _Located(skip="not a valid s3:// URI")
+        if isinstance(self.relative_base, str):
+            if not self.remote:
+                return _Located(skip="media root is in S3 and --remote is off")
+            return self._in_bucket(self.relative_base, ref)
         return self._inside(self.relative_base, ref)
 
     def _inside(self, folder: Path, rel: str) -> _Located:
@@ -187,6 +210,10 @@ class MediaChecker:
                           *((m[1], "mask") for m in task.masks)]:
             if loc.path is not None:
                 pending |= not self._prepare(task, loc.path, what)
+        if self.remote:
+            for _task, fetched in self._fetch_stage().submit(task):
+                yield from self._decode(fetched)
+            return
         if not pending:
             yield task, self._judge(task)
             return
@@ -198,6 +225,8 @@ class MediaChecker:
     def _prepare(self, task: MediaTask, path: str, what: str) -> bool:
         """Stat ``path`` and look it up in the cache; True when nothing is left to probe."""
         self.checked += 1
+        if is_remote(path):
+            return self._prepare_remote(task, path, what)
         try:
             st = LocalStore.stat(path)
         except FileNotFoundError:
@@ -232,17 +261,31 @@ class MediaChecker:
     def finish(self) -> Iterator[tuple[MediaTask, list[Diagnostic]]]:
         """The records still being probed, with their diagnostics; saves the cache."""
         try:
+            if self._fetching is not None:
+                for _task, fetched in self._fetching.finish():
+                    yield from self._decode(fetched)
+                assert self._decoding is not None
+                for done, found in self._decoding.finish():
+                    yield self._decoded(done, found)
             for done, found in self.work.finish():
                 done.found.update(found)
                 self._remember(done, found)
                 yield done, self._judge(done)
         finally:
-            self.work.close()
+            self.close()
             if self.cache is not None:
                 self.cache.save()
 
     def close(self) -> None:
         self.work.close()
+        if self._fetching is not None:
+            self._fetching.close()
+        if self._decoding is not None:
+            self._decoding.close()
+        if self._buckets:
+            from manifest_lint.media.objects import clean_spool
+
+            clean_spool()
 
     # ------------------------------------------------------------------------ judging
 
@@ -257,6 +300,9 @@ class MediaChecker:
         if loc.path is None:
             return self._unlocated(loc, ref, line, "image"), None
         out: list[Diagnostic] = []
+        if loc.path in task.skipped:
+            self.unchecked[task.skipped[loc.path]] += 1
+            return out, None
         if not self._present(task, loc.path, ref, "image", out):
             return out, None
         st = task.stats[loc.path]
@@ -291,7 +337,10 @@ class MediaChecker:
         problem = task.problems.get(path)
         if problem is None:
             return True
-        if problem == "not found":
+        if problem == "not found" and is_remote(path):
+            message = (f"{what} {ref!r} not found: no object {path}; upload it or fix the "
+                       "reference")
+        elif problem == "not found":
             message = (f"{what} {ref!r} not found: no file {_show(path)}; copy it there or "
                        "fix the reference")
         else:
@@ -318,6 +367,9 @@ class MediaChecker:
         if loc.path is None:
             return self._unlocated(loc, ref, line, "mask")
         out: list[Diagnostic] = []
+        if loc.path in task.skipped:
+            self.unchecked[task.skipped[loc.path]] += 1
+            return out
         if not self._present(task, loc.path, ref, "mask", out):
             return out
         outcome = task.found[loc.path]
@@ -398,7 +450,9 @@ def _probes_of(task: MediaTask) -> list[Probe]:
 
 
 def _show(path: Path | str) -> str:
-    """``path`` relative to the working folder when below it."""
+    """``path`` relative to the working folder when below it (URLs as they are)."""
+    if is_remote(path):
+        return str(path)
     p = Path(path)
     try:
         return p.absolute().relative_to(Path.cwd()).as_posix()

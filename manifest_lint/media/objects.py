@@ -1,0 +1,289 @@
+"""Media in object storage: :class:`ObjectStore` serves ``s3://bucket/prefix/`` the way
+:class:`~manifest_lint.media.store.LocalStore` serves a folder.
+
+Facts come as cheaply as S3 allows:
+
+* existence, size and ETag from *listing* the folders a manifest uses (one request per 1,000
+  objects): a folder is listed once it holds more than :data:`HEAD_LIMIT` looked-up names;
+  names looked up before that get one ``HEAD`` (or their ranged ``GET`` says it);
+* image headers from ranged reads of the first bytes (:func:`read_head` grows the range only
+  as far as the PNG/JPEG header needs);
+* whole objects only for ``--deep``, masks, videos and ``create``, streamed to a spool file.
+
+The store is shared by threads (requests run concurrently, see
+:mod:`manifest_lint.media.fetch`); the listing index is guarded by a lock. Nothing here ever
+writes to a bucket. ``StatResult.token`` is the ETag, so the media cache keys results by
+object URL + ETag + size.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import BinaryIO, Literal
+
+from manifest_lint.media.heads import header_end
+from manifest_lint.media.s3client import BucketError, ObjectInfo, S3Client, shared_client
+from manifest_lint.media.store import State, StatResult, escape_reason
+
+HEAD_LIMIT = 2  # names looked up one by one in a folder before the folder is listed
+HEAD_BYTES = 4096  # first ranged read of an image
+MAX_HEADER = 1 << 20  # a header that needs more than this is read whole
+
+
+def is_remote(location: str | os.PathLike[str] | None) -> bool:
+    """True for an ``s3://`` URL."""
+    return isinstance(location, str) and location.startswith("s3://")
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> ``(bucket, key)``."""
+    bucket, _, key = url[5:].partition("/")
+    return bucket, key
+
+
+class ObjectStore:
+    """The objects below one ``s3://bucket/prefix/``, read-only."""
+
+    def __init__(self, root: str, client: S3Client | None = None) -> None:
+        if not root.endswith("/"):
+            root += "/"
+        self.root = root
+        self.bucket, self.prefix = split_url(root)
+        self.client = client or shared_client()
+        self._lock = threading.Lock()
+        self._listed: set[str] = set()  # key prefixes whose objects are all in _objects
+        self._objects: dict[str, ObjectInfo] = {}
+        self._lookups: Counter[str] = Counter()
+        self.failure: BucketError | None = None  # set once the bucket refused us
+        self._checked = False
+
+    def __reduce__(self) -> tuple[type[ObjectStore], tuple[str]]:
+        return (ObjectStore, (self.root,))
+
+    # ------------------------------------------------------------------ names
+
+    def url(self, name: str) -> str:
+        return self.root + name
+
+    def path(self, name: str) -> str:
+        """Locations of objects are their URLs."""
+        return self.root + name
+
+    @staticmethod
+    def escape(name: str) -> str | None:
+        return escape_reason(name)
+
+    def exists(self) -> bool:
+        """True when the prefix can be listed (raises :class:`BucketError` when the bucket
+        cannot be used)."""
+        self.list_prefix(self.prefix, recursive=True)
+        return True
+
+    # ------------------------------------------------------------------ listing
+
+    def list_prefix(self, prefix: str, *, recursive: bool) -> None:
+        """List ``prefix`` into the index (once); one level unless ``recursive``."""
+        mark = prefix if recursive else prefix + "\0"
+        with self._lock:
+            if mark in self._listed or prefix in self._listed or self.failure is not None:
+                if self.failure is not None:
+                    raise self.failure
+                return
+        found: dict[str, ObjectInfo] = {}
+        try:
+            for key, info in self.client.list(self.bucket, prefix,
+                                              delimiter="" if recursive else "/"):
+                found[key] = info
+        except BucketError as exc:
+            self.failure = exc
+            raise
+        with self._lock:
+            self._objects.update(found)
+            self._listed.add(mark)
+            self._checked = True
+
+    def _known(self, key: str) -> bool:
+        folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+        if folder + "\0" in self._listed:
+            return True
+        return any(key.startswith(p) for p in self._listed if not p.endswith("\0"))
+
+    def plan(self, url: str) -> ObjectInfo | None | Literal[False]:
+        """What the index knows of ``url`` without a request per object: its info, None (not
+        in its listed folder) or False (not known: the request that reads it will tell). A
+        folder is listed once it was asked for more than :data:`HEAD_LIMIT` times. Raises
+        :class:`BucketError`."""
+        bucket, key = split_url(url)
+        if bucket != self.bucket:
+            raise ValueError(f"{url} is not in s3://{self.bucket}/")
+        if self.failure is not None:
+            raise self.failure
+        folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+        self._check_bucket(folder)
+        with self._lock:
+            if self._known(key):
+                return self._objects.get(key)
+            self._lookups[folder] += 1
+            list_now = self._lookups[folder] > HEAD_LIMIT
+        if list_now:
+            self.list_prefix(folder, recursive=False)
+            with self._lock:
+                return self._objects.get(key)
+        with self._lock:
+            return self._objects.get(key, False)
+
+    def info(self, url: str) -> ObjectInfo | None:
+        """Size and ETag of ``url`` (None when it does not exist): from the index, else by
+        listing its folder or one HEAD (see :meth:`plan`). Raises :class:`BucketError`."""
+        known = self.plan(url)
+        if known is not False:
+            return known
+        try:
+            found = self.client.head(self.bucket, split_url(url)[1])
+        except FileNotFoundError:
+            return None
+        except BucketError as exc:
+            self.failure = exc
+            raise
+        with self._lock:
+            self._objects[split_url(url)[1]] = found
+        return found
+
+    def _check_bucket(self, folder: str) -> None:
+        """Before the first HEAD: one small listing, so that a missing bucket or a denied
+        listing is told apart from a missing object (a HEAD answers both with a bare 404/403)."""
+        with self._lock:
+            if self._checked:
+                return
+            self._checked = True
+        try:
+            for key, found in self.client.list(self.bucket, folder, limit=1):
+                with self._lock:
+                    self._objects.setdefault(key, found)
+        except BucketError as exc:
+            self.failure = exc
+            raise
+
+    def forget(self, url: str) -> None:
+        """Drop ``url`` from the index (it vanished between listing and reading)."""
+        with self._lock:
+            self._objects.pop(split_url(url)[1], None)
+
+    # ------------------------------------------------------------------ LocalStore's methods
+
+    def locate(self, name: str) -> tuple[str, State]:
+        url = self.url(name)
+        return url, "ok" if self.info(url) is not None else "missing"
+
+    def stat(self, url: str) -> StatResult:
+        """Size and ETag; raises :class:`FileNotFoundError` (or :class:`BucketError`)."""
+        found = self.info(url)
+        if found is None:
+            raise FileNotFoundError(url)
+        return StatResult(found.size, found.etag)
+
+    def open(self, url: str) -> BinaryIO:
+        """The whole object in memory (prefer :meth:`download` for big ones)."""
+        bucket, key = split_url(url)
+        return io.BytesIO(self.client.get(bucket, key)[0])
+
+    def read_range(self, url: str, start: int, length: int) -> bytes:
+        bucket, key = split_url(url)
+        return self.client.get(bucket, key, start, length)[0]
+
+    def names(self, wanted: Callable[[str], bool]) -> Iterator[str]:
+        """Names below the root whose last part passes ``wanted``, in listing order."""
+        self.list_prefix(self.prefix, recursive=True)
+        with self._lock:
+            keys = sorted(k for k in self._objects if k.startswith(self.prefix))
+        for key in keys:
+            name = key[len(self.prefix):]
+            if name and not name.endswith("/") and wanted(name.rsplit("/", 1)[-1]):
+                yield name
+
+    def entries(self) -> list[str]:
+        """Names directly below the root, sorted."""
+        try:
+            self.list_prefix(self.prefix, recursive=False)
+        except BucketError:
+            return []
+        with self._lock:
+            return sorted(k[len(self.prefix):] for k in self._objects
+                          if k.startswith(self.prefix) and "/" not in k[len(self.prefix):])
+
+    def download(self, url: str, target: str) -> ObjectInfo:
+        bucket, key = split_url(url)
+        return self.client.download(bucket, key, target)
+
+
+# ---------------------------------------------------------------------- ranged header reads
+
+
+def read_head(store: ObjectStore, url: str, size: int | None) -> tuple[bytes, bool, ObjectInfo]:
+    """The first bytes of ``url`` that an image header needs, whether that is the whole
+    object, and what the object is. Raises :class:`FileNotFoundError` / :class:`BucketError`."""
+    bucket, key = split_url(url)
+    first = HEAD_BYTES if size is None else min(HEAD_BYTES, size)
+    data, info = store.client.get(bucket, key, 0, max(first, 1))
+    while len(data) < info.size:
+        need = header_end(data)
+        if need is None:
+            break
+        if need < 0 or need > MAX_HEADER:
+            more, info = store.client.get(bucket, key, len(data))
+            data += more
+            break
+        want = max(need + 1024, 2 * len(data))  # a little past what the header says
+        more, info = store.client.get(bucket, key, len(data), want - len(data))
+        if not more:
+            break
+        data += more
+    return data, len(data) >= info.size, info
+
+
+def spool_dir() -> str:
+    """A private folder for whole objects being decoded (removed by :func:`clean_spool`)."""
+    global _SPOOL
+    with _SPOOL_LOCK:
+        if _SPOOL is None or not os.path.isdir(_SPOOL):
+            _SPOOL = tempfile.mkdtemp(prefix="manifest-lint-s3-")
+        return _SPOOL
+
+
+def spool_file(url: str) -> str:
+    """A fresh file name in the spool folder, keeping ``url``'s extension."""
+    ext = os.path.splitext(url.rsplit("/", 1)[-1])[1][:16]
+    fd, path = tempfile.mkstemp(suffix=ext, dir=spool_dir())
+    os.close(fd)
+    return path
+
+
+def clean_spool() -> None:
+    """Remove the spool folder and what is left in it."""
+    global _SPOOL
+    import shutil
+
+    with _SPOOL_LOCK:
+        if _SPOOL is not None:
+            shutil.rmtree(_SPOOL, ignore_errors=True)
+            _SPOOL = None
+
+
+_SPOOL: str | None = None
+_SPOOL_LOCK = threading.Lock()
+
+
+def store_for(url: str, cache: dict[str, ObjectStore] | None = None) -> ObjectStore:
+    """The store of ``url``'s bucket (one per bucket in ``cache``)."""
+    bucket = split_url(url)[0]
+    if cache is None:
+        return ObjectStore(f"s3://{bucket}/")
+    store = cache.get(bucket)
+    if store is None:
+        store = cache[bucket] = ObjectStore(f"s3://{bucket}/")
+    return store

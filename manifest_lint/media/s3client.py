@@ -1,0 +1,266 @@
+"""The one place that talks to S3 (through boto3, the optional extra ``manifest-lint[s3]``).
+
+Only read requests are ever made: ``ListObjectsV2``, ``HeadObject`` and ``GetObject`` (whole or
+ranged). Credentials, region and endpoint come from the standard AWS chain (environment,
+profiles, instance roles, ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3``); without any
+credentials requests go unsigned, so public buckets work. Timeouts, ``503 SlowDown`` and other
+throttling are retried with exponential backoff by botocore's ``standard`` retry mode.
+
+Failures that concern a whole bucket (no credentials, access denied, no such bucket, the
+endpoint unreachable) raise :class:`BucketError` with a message that says what to do; an
+object that is not there raises :class:`FileNotFoundError`. boto3 is imported when the first
+client is made, so local runs never load it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+ENV_ENDPOINT = "MANIFEST_LINT_S3_ENDPOINT"
+ENV_CONCURRENCY = "MANIFEST_LINT_S3_CONCURRENCY"
+DEFAULT_CONCURRENCY = 32
+MAX_ATTEMPTS = 5
+PAGE = 1000  # keys per listing request (the S3 maximum)
+
+
+class BucketError(Exception):
+    """A bucket cannot be used at all; ``str()`` says why and what to do."""
+
+    def __init__(self, bucket: str, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.bucket = bucket
+        self.reason = reason  # "credentials", "denied", "no-bucket", "network"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """What a listing or HEAD says about one object."""
+
+    size: int
+    etag: str
+
+
+@dataclass
+class Counters:
+    """Requests made and bytes read (for the report's statistics and the bench)."""
+
+    lists: int = 0
+    heads: int = 0
+    gets: int = 0
+    bytes: int = 0
+
+    @property
+    def requests(self) -> int:
+        return self.lists + self.heads + self.gets
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """How to reach the store: an endpoint (else the AWS chain's) and requests in flight."""
+
+    endpoint: str | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+
+
+def options_from_env(endpoint: str | None = None, concurrency: int | None = None
+                     ) -> ClientOptions:
+    """Options from arguments, else ``MANIFEST_LINT_S3_ENDPOINT`` / ``_CONCURRENCY``."""
+    endpoint = endpoint or os.environ.get(ENV_ENDPOINT) or None
+    if concurrency is None:
+        raw = os.environ.get(ENV_CONCURRENCY, "")
+        concurrency = int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_CONCURRENCY
+    return ClientOptions(endpoint, concurrency)
+
+
+class S3Client:
+    """A thread-safe, read-only S3 client with request counters."""
+
+    def __init__(self, options: ClientOptions | None = None) -> None:
+        self.options = options or options_from_env()
+        self.counters = Counters()
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self.signed = True
+
+    def _get(self) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make()
+        return self._client
+
+    def _make(self) -> Any:
+        try:
+            import boto3
+            from botocore import UNSIGNED
+            from botocore.config import Config
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise BucketError(
+                "", "missing-extra", "checking media in S3 needs boto3: "
+                "pip install 'manifest-lint[s3]'") from exc
+        session = boto3.session.Session()
+        self.signed = session.get_credentials() is not None
+        extra: dict[str, Any] = {} if self.signed else {"signature_version": UNSIGNED}
+        config = Config(
+            max_pool_connections=max(10, self.options.concurrency + 4),
+            retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            connect_timeout=10, read_timeout=30, **extra,
+        )
+        region = session.region_name or "us-east-1"
+        return session.client("s3", endpoint_url=self.options.endpoint, region_name=region,
+                              config=config)
+
+    # ---------------------------------------------------------------- requests
+
+    def list(self, bucket: str, prefix: str, *, delimiter: str = "", limit: int = PAGE
+             ) -> Iterator[tuple[str, ObjectInfo]]:
+        """(key, info) of every object under ``prefix`` (only one level with a delimiter;
+        one page of at most ``limit`` keys when ``limit`` is below a page)."""
+        token: str | None = None
+        while True:
+            args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix,
+                                    "MaxKeys": min(limit, PAGE)}
+            if delimiter:
+                args["Delimiter"] = delimiter
+            if token:
+                args["ContinuationToken"] = token
+            page = self._call(bucket, "list_objects_v2", args)
+            with self._lock:
+                self.counters.lists += 1
+            for item in page.get("Contents", ()):
+                yield item["Key"], ObjectInfo(int(item["Size"]), _etag(item.get("ETag")))
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token or limit < PAGE:
+                return
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        """Size and ETag of one object; raises :class:`FileNotFoundError` if absent."""
+        reply = self._call(bucket, "head_object", {"Bucket": bucket, "Key": key}, key=key)
+        with self._lock:
+            self.counters.heads += 1
+        return ObjectInfo(int(reply["ContentLength"]), _etag(reply.get("ETag")))
+
+    def get(self, bucket: str, key: str, start: int = 0, length: int | None = None
+            ) -> tuple[bytes, ObjectInfo]:
+        """``length`` bytes from ``start`` (the rest of the object when None) and what the
+        object is (total size, ETag)."""
+        args: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if length is not None or start:
+            end = "" if length is None else str(start + length - 1)
+            args["Range"] = f"bytes={start}-{end}"
+        try:
+            reply = self._call(bucket, "get_object", args, key=key)
+        except _RangeNotSatisfiable:
+            return b"", self.head(bucket, key)
+        data = self._read(bucket, key, reply["Body"])
+        with self._lock:
+            self.counters.gets += 1
+            self.counters.bytes += len(data)
+        total = len(data)
+        content_range = reply.get("ContentRange") or ""
+        if "/" in content_range and content_range.rsplit("/", 1)[1].isdigit():
+            total = int(content_range.rsplit("/", 1)[1])
+        elif "Range" in args:
+            total = int(reply.get("ContentLength", len(data))) + start
+        return data, ObjectInfo(total, _etag(reply.get("ETag")))
+
+    def download(self, bucket: str, key: str, target: str) -> ObjectInfo:
+        """Stream one whole object to the local file ``target``."""
+        reply = self._call(bucket, "get_object", {"Bucket": bucket, "Key": key}, key=key)
+        size = 0
+        with open(target, "wb") as out:
+            for chunk in _chunks(self, bucket, key, reply["Body"]):
+                out.write(chunk)
+                size += len(chunk)
+        with self._lock:
+            self.counters.gets += 1
+            self.counters.bytes += size
+        return ObjectInfo(size, _etag(reply.get("ETag")))
+
+    def _read(self, bucket: str, key: str, body: Any) -> bytes:
+        return b"".join(_chunks(self, bucket, key, body))
+
+    def _call(self, bucket: str, method: str, args: dict[str, Any], *, key: str = "") -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        try:
+            return getattr(self._get(), method)(**args)
+        except ClientError as exc:
+            raise self._client_error(bucket, key, exc) from exc
+        except NoCredentialsError as exc:
+            raise BucketError(bucket, "credentials", _no_credentials(bucket)) from exc
+        except BotoCoreError as exc:
+            raise BucketError(bucket, "network", (
+                f"s3://{bucket}/ cannot be reached ({exc}); check the network, the region and "
+                "the endpoint (AWS_ENDPOINT_URL_S3 or --s3-endpoint)")) from exc
+
+    def _client_error(self, bucket: str, key: str, exc: Any) -> Exception:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if code == "InvalidRange" or status == 416:
+            return _RangeNotSatisfiable()
+        if code == "NoSuchBucket":
+            return BucketError(bucket, "no-bucket", (
+                f"bucket s3://{bucket}/ does not exist (or not at this endpoint/region); check "
+                "the bucket name and the endpoint"))
+        if code in ("NoSuchKey", "NotFound", "404") or status == 404:
+            return FileNotFoundError(f"s3://{bucket}/{key}")
+        if code in ("AccessDenied", "403", "Forbidden", "AllAccessDisabled",
+                    "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken") \
+                or status == 403:
+            if not self.signed:
+                return BucketError(bucket, "credentials", _no_credentials(bucket))
+            return BucketError(bucket, "denied", (
+                f"access to s3://{bucket}/ denied ({code or status}); the credentials in use "
+                "need s3:ListBucket and s3:GetObject on it (check AWS_PROFILE or the role)"))
+        return BucketError(bucket, "network", (
+            f"s3://{bucket}/ failed: {code or status} {error.get('Message', '')}".rstrip()
+            + "; retried, giving up"))
+
+
+class _RangeNotSatisfiable(Exception):
+    """A range past the end of an (empty) object."""
+
+
+def _chunks(client: S3Client, bucket: str, key: str, body: Any) -> Iterator[bytes]:
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        while True:
+            chunk = body.read(1 << 20)
+            if not chunk:
+                return
+            yield chunk
+    except BotoCoreError as exc:
+        raise BucketError(bucket, "network", (
+            f"reading s3://{bucket}/{key} failed ({exc}); check the network")) from exc
+    finally:
+        body.close()
+
+
+def _no_credentials(bucket: str) -> str:
+    return (f"s3://{bucket}/ needs credentials and none were found; set AWS_PROFILE or "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (in CI: the job's role or secrets)")
+
+
+def _etag(value: object) -> str:
+    return str(value or "").strip('"')
+
+
+_CLIENTS: dict[ClientOptions, S3Client] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def shared_client(options: ClientOptions | None = None) -> S3Client:
+    """One client per set of options in this process (connections are reused)."""
+    options = options or options_from_env()
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(options)
+        if client is None:
+            client = _CLIENTS[options] = S3Client(options)
+        return client
