@@ -22,8 +22,8 @@ def thread_pool(workers: int) -> Backend:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="manifest-lint-s3")
 
 
-def fetch_stage(work: Callable[[Sequence[Any]], list[R]], concurrency: int
-                ) -> OrderedWork[Any, R]:
+def fetch_stage(work: Callable[[Sequence[Any]], list[R]], concurrency: int, *,
+                send: Callable[[Any], Any] | None = None) -> OrderedWork[Any, R]:
     """An ordered stage running ``work`` one task per call, ``concurrency`` at a time."""
     return OrderedWork(work, workers=max(1, concurrency), batch=1, min_parallel=2,
-                       backend=thread_pool)
+                       backend=thread_pool, send=send)

@@ -61,6 +61,7 @@ class ObjectStore:
         self._lookups: Counter[str] = Counter()
         self.failure: BucketError | None = None  # set once the bucket refused us
         self._checked = False
+        self._folders: dict[str, list[str]] | None = None  # folder -> names, from listings
 
     def __reduce__(self) -> tuple[type[ObjectStore], tuple[str]]:
         return (ObjectStore, (self.root,))
@@ -106,6 +107,7 @@ class ObjectStore:
             self._objects.update(found)
             self._listed.add(mark)
             self._checked = True
+            self._folders = None
 
     def _known(self, key: str) -> bool:
         folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
@@ -173,6 +175,20 @@ class ObjectStore:
         """Drop ``url`` from the index (it vanished between listing and reading)."""
         with self._lock:
             self._objects.pop(split_url(url)[1], None)
+            self._folders = None
+
+    def folder_names(self, folder: str) -> list[str]:
+        """Names (relative to the root, sorted) of the listed objects directly in ``folder``
+        (a name ending in ``/``, or ``""`` for the root)."""
+        with self._lock:
+            if self._folders is None:
+                self._folders = {}
+                for key in sorted(self._objects):
+                    if key.startswith(self.prefix) and not key.endswith("/"):
+                        name = key[len(self.prefix):]
+                        parent = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+                        self._folders.setdefault(parent, []).append(name)
+            return self._folders.get(folder, [])
 
     # ------------------------------------------------------------------ LocalStore's methods
 

@@ -98,7 +98,9 @@ class _Checker(HeaderChecks, RecordChecks):
                                      enabled=self.ctx.enabled_codes,
                                      cache=self.ctx.settings.media_cache(self.ctx.path, "cvat"),
                                      progress=self.advance,
-                                     follow_links=self.follow_links)
+                                     follow_links=self.follow_links,
+                                     s3=self.ctx.settings.s3_options() if self.ctx.remote
+                                     else None)
         if self.kind == "video" and self.video is None:
             self.video = VideoHeader(None, 0, regenerable=False)
         if self.kind == "images" and not self.images and not self.order and lines.lf_only:
@@ -160,6 +162,8 @@ class _Checker(HeaderChecks, RecordChecks):
         if self.images is not None:
             yield from self.images.finish()
             self.ctx.facts["sizes"] = self.images.sizes  # for reports
+            if note := self.images.note():
+                self.ctx.note(note)
         if self.media_on and self.kind == "video" and self.video is not None:
             self.video.last_line = lines.n
             media = VideoMedia(self.path, self.root, deep=self.deep,

@@ -19,15 +19,20 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
+from manifest_lint.kinds.cvat.remote import Fetched, decode_fetched, fetch_images
 from manifest_lint.kinds.cvat.serialize import dumps_line, image_record
 from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int, is_point_cloud
 from manifest_lint.media import MediaError
 from manifest_lint.media.executor import OrderedWork, worker_count
 from manifest_lint.media.images import over_pixel_limit, pixel_limit
+from manifest_lint.media.fetch import fetch_stage
+from manifest_lint.media.objects import ObjectStore, clean_spool, is_remote
+from manifest_lint.media.s3client import BucketError, options_from_env, shared_client
 from manifest_lint.media.store import LocalStore, StatResult
 
 if TYPE_CHECKING:
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.s3client import ClientOptions
 
 MAX_UNLISTED = 20  # unlisted files reported one by one; the rest are counted
 
@@ -125,6 +130,7 @@ class ImageItem:
     task: ImageTask
     name_extension_problem: str | None = None  # CVAT207, reported only if the file is missing
     stat: StatResult | None = None  # of the image when it was looked up in the cache
+    fetched: Any = None  # what a fetch thread read of the object (a bucket root)
 
 
 class ImageMedia:
@@ -133,19 +139,35 @@ class ImageMedia:
     def __init__(self, display: str, root: str, *, deep: bool, jobs: int | None,
                  enabled: frozenset[str], cache: MediaCache | None = None,
                  progress: Callable[[int], None] | None = None,
-                 follow_links: bool = True) -> None:
+                 follow_links: bool = True, s3: ClientOptions | None = None) -> None:
         self.display = display
         self.cache = cache
         self.progress = progress
-        self.store = LocalStore(root, follow_links)
-        self.root = self.store.root
+        self.store: LocalStore | ObjectStore
+        self.work: OrderedWork[ImageItem, Any]
         self.deep = deep
         self.enabled = enabled
         self.listed: set[str] = set()  # files the manifest accounts for
         self.sizes: Counter[tuple[int, int]] = Counter()  # image sizes found, for reports
-        self.work: OrderedWork[ImageItem, ImageFacts] = OrderedWork(
-            partial(inspect_images, self.store), workers=worker_count(jobs) if deep else 1,
-            send=_task_of)
+        self.remote = is_remote(root)
+        self.unchecked = 0  # records not checked (their bucket refused us)
+        self.failure = ""  # why
+        workers = worker_count(jobs) if deep else 1
+        if self.remote:
+            self.store = ObjectStore(root, shared_client(s3))
+            self.fetching: OrderedWork[ImageItem, Fetched] = fetch_stage(
+                partial(fetch_images, self.store), (s3 or options_from_env()).concurrency,
+                send=_task_of)
+            self.work = OrderedWork(decode_fetched, workers=workers, send=_fetched_of)
+            try:
+                self.store.exists()  # one listing of the root: existence, sizes, ETags
+            except BucketError as exc:
+                self.failure = str(exc)
+        else:
+            self.store = LocalStore(root, follow_links)
+            self.work = OrderedWork(partial(inspect_images, self.store), workers=workers,
+                                    send=_task_of)
+        self.root = self.store.root
 
     # -- feeding
 
@@ -153,11 +175,40 @@ class ImageMedia:
         """Queue a record; yields diagnostics of records whose results are in."""
         self.listed.add(item.task.full_name)
         self.listed.update(item.task.related)
+        if self.remote:
+            yield from self._add_remote(item)
+            return
         if self._from_cache(item):
+            assert isinstance(self.store, LocalStore)
             yield from self._judge(item, inspect_image(self.store, item.task))
             return
         for done, facts in self.work.submit(item):
             yield from self._judge(done, facts)
+
+    def _add_remote(self, item: ImageItem) -> Iterator[Diagnostic]:
+        if self.failure:
+            self.unchecked += 1
+            yield from item.diags
+            return
+        assert isinstance(self.store, ObjectStore)
+        if self._from_cache(item):
+            item.fetched = fetch_images(self.store, [item.task])[0]
+            yield from self._judge(item, _facts(decode_fetched([item.fetched])[0], item))
+            return
+        for done, fetched in self.fetching.submit(item):
+            yield from self._decode(done, fetched)
+
+    def _decode(self, item: ImageItem, fetched: Fetched) -> Iterator[Diagnostic]:
+        item.fetched = fetched
+        for done, found in self.work.submit(item):
+            yield from self._judge(done, _facts(found, done))
+
+    def note(self) -> str:
+        """Why records were not checked ("" when all were)."""
+        if not self.unchecked:
+            return ""
+        s = "s" if self.unchecked != 1 else ""
+        return f"{self.unchecked} image record{s} not checked: {self.failure}"
 
     # -- the cache of probe results (sizes, and checksums from --deep)
 
@@ -168,7 +219,7 @@ class ImageMedia:
         path = self.store.path(item.task.full_name)
         try:
             item.stat = self.store.stat(path)
-        except OSError:
+        except (OSError, BucketError):
             return False
         for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
             hit = self.cache.get(path, item.stat, what)
@@ -188,17 +239,23 @@ class ImageMedia:
     def finish(self) -> Iterator[Diagnostic]:
         """Results of the queued records, then the unlisted-files check."""
         try:
+            if self.remote:
+                for item, fetched in self.fetching.finish():
+                    yield from self._decode(item, fetched)
             for item, facts in self.work.finish():
-                yield from self._judge(item, facts)
+                yield from self._judge(item, _facts(facts, item) if self.remote else facts)
         finally:
             self.close()
             if self.cache is not None:
                 self.cache.save()
-        if R.UNLISTED_MEDIA.code in self.enabled:
+        if R.UNLISTED_MEDIA.code in self.enabled and not self.failure:
             yield from self._unlisted()
 
     def close(self) -> None:
         self.work.close()
+        if self.remote:
+            self.fetching.close()
+            clean_spool()
 
     # -- judging
 
@@ -207,6 +264,11 @@ class ImageMedia:
         if self.progress is not None:
             self.progress(1)
         n, name = item.line, item.task.full_name
+        if facts.status == "skipped":
+            self.unchecked += 1
+            self.failure = facts.message
+            yield from item.diags
+            return
         if facts.status == "missing":
             yield R.MISSING_MEDIA.diag(
                 self.display, n,
@@ -374,7 +436,20 @@ def _task_of(item: ImageItem) -> ImageTask:
     return item.task
 
 
-def _unlisted_files(store: LocalStore, listed: set[str]) -> Iterator[str]:
+def _fetched_of(item: ImageItem) -> Fetched:
+    """What travels to a decoding worker: what was read of the object."""
+    return item.fetched  # type: ignore[no-any-return]
+
+
+def _facts(found: tuple[str, str, int | None, int | None, int, str | None],
+           item: ImageItem) -> ImageFacts:
+    status, message, width, height, orientation, checksum = found
+    fetched = item.fetched
+    return ImageFacts(status, message, width, height, orientation, checksum,
+                      fetched.related_on_disk, fetched.related_missing)
+
+
+def _unlisted_files(store: LocalStore | ObjectStore, listed: set[str]) -> Iterator[str]:
     """Images and point clouds below the store's root (as ``create cvat`` finds them) not in
     ``listed``, as ``/``-separated relative paths in sorted order."""
     from manifest_lint.kinds.cvat.sources import is_image
