@@ -16,6 +16,7 @@ from manifest_lint.cli import create_app
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
+    from manifest_lint.commands.remote import RemoteSource
     from manifest_lint.kinds.cvat.create import CreateResult
 
 
@@ -75,9 +76,38 @@ def create_cvat(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Processes that decode images (default: all cores).")]
     = None,
+    s3_endpoint: Annotated[str | None, typer.Option(
+        "--s3-endpoint", help="S3 endpoint URL for an s3:// source (default: the AWS "
+        "chain's, e.g. AWS_ENDPOINT_URL_S3).", show_default=False)] = None,
 ) -> None:
     """Create a CVAT manifest.jsonl (see ``HELP``)."""
+    from manifest_lint.commands.remote import RemoteSource
+
+    if not source.startswith("s3://"):
+        _create(source, output_dir, sorting, force, jobs, None)
+        return
+    remote = RemoteSource(source, s3_endpoint)
+    try:
+        if output_dir.exists() and not output_dir.is_dir():
+            typer.echo(f"manifest-lint: error: --output-dir {output_dir} is a file, not a "
+                       "folder", err=True)
+            raise typer.Exit(2)
+        try:
+            local = remote.materialize()
+        except ValueError as exc:
+            typer.echo(f"manifest-lint: error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        _create(local, output_dir, sorting, force, jobs, remote)
+    finally:
+        remote.close()
+
+
+def _create(source: str, output_dir: Path, sorting: Sorting, force: bool, jobs: int | None,
+            remote: RemoteSource | None) -> None:
     from manifest_lint.kinds.cvat.create import CreateError, create_manifest
+
+    def show(text: str) -> str:
+        return remote.show(text) if remote is not None else text
 
     try:
         kind = _check_usage(source, output_dir)
@@ -89,10 +119,10 @@ def create_cvat(
             result = create_manifest(source, output_dir, sorting=sorting.value, force=force,
                                      jobs=jobs, progress=progress)
     except _UsageError as exc:
-        typer.echo(f"manifest-lint: error: {exc}", err=True)
+        typer.echo(f"manifest-lint: error: {show(str(exc))}", err=True)
         raise typer.Exit(2) from None
     except CreateError as exc:
-        typer.echo(f"manifest-lint: error: {_explain(exc)}", err=True)
+        typer.echo(f"manifest-lint: error: {show(_explain(exc))}", err=True)
         raise typer.Exit(1) from None
     except OSError as exc:
         where = exc.filename or output_dir

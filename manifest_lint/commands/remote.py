@@ -102,3 +102,67 @@ class RemoteFiles:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+class RemoteSource:
+    """``create cvat s3://bucket/prefix/`` or ``s3://bucket/path/video.mp4``: the objects
+    ``create`` reads, downloaded concurrently into a private folder with the same layout,
+    so that the local code (CVAT's rules) runs on a true local copy."""
+
+    def __init__(self, url: str, endpoint: str | None = None) -> None:
+        self.url = url
+        self.endpoint = endpoint
+        self.folder: str | None = None
+        self.local = ""
+
+    def materialize(self) -> str:
+        """The local path to hand to ``create``; raises ``ValueError`` saying what is wrong."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from manifest_lint.kinds.cvat.sources import is_image, is_point_cloud, is_video
+        from manifest_lint.media.objects import ObjectStore, split_url
+        from manifest_lint.media.s3client import BucketError, options_from_env, shared_client
+
+        options = options_from_env(self.endpoint)
+        bucket, key = split_url(self.url)
+        self.folder = tempfile.mkdtemp(prefix="manifest-lint-create-")
+        try:
+            if key and not key.endswith("/") and is_video(key):
+                store = ObjectStore(f"s3://{bucket}/", shared_client(options))
+                self.local = os.path.join(self.folder, key.rsplit("/", 1)[-1])
+                store.download(self.url, self.local)
+                return self.local
+            root = self.url if self.url.endswith("/") else self.url + "/"
+            store = ObjectStore(root, shared_client(options))
+            names = list(store.names(lambda n: is_image(n) or is_point_cloud(n)))
+            if not names:
+                raise ValueError(f"no images found in {root}; CVAT's tool takes objects whose "
+                                 "name looks like an image (.jpg, .png, ...)")
+            self.local = os.path.join(self.folder, "data")
+
+            def get(name: str) -> None:
+                target = os.path.join(self.local, *name.split("/"))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                store.download(store.url(name), target)
+
+            with ThreadPoolExecutor(options.concurrency) as pool:
+                list(pool.map(get, names))
+            return self.local
+        except FileNotFoundError:
+            raise ValueError(f"{self.url}: no such object") from None
+        except BucketError as exc:
+            raise ValueError(str(exc)) from None
+
+    def show(self, text: str) -> str:
+        """``text`` with the private folder's paths replaced by the object URLs."""
+        if not self.local:
+            return text
+        if os.path.isfile(self.local):
+            return text.replace(self.local, self.url)
+        root = self.url if self.url.endswith("/") else self.url + "/"
+        return text.replace(self.local + os.sep, root).replace(self.local, root.rstrip("/"))
+
+    def close(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None

@@ -271,10 +271,13 @@ def spool_dir() -> str:
         return _SPOOL
 
 
-def spool_file(url: str) -> str:
-    """A fresh file name in the spool folder, keeping ``url``'s extension."""
-    ext = os.path.splitext(url.rsplit("/", 1)[-1])[1][:16]
-    fd, path = tempfile.mkstemp(suffix=ext, dir=spool_dir())
+def spool_file(url: str, *, keep_name: bool = False) -> str:
+    """A fresh file name in the spool folder, keeping ``url``'s extension (or its whole
+    base name, in a folder of its own, when ``keep_name``)."""
+    base = url.rsplit("/", 1)[-1]
+    if keep_name:
+        return os.path.join(tempfile.mkdtemp(dir=spool_dir()), base)
+    fd, path = tempfile.mkstemp(suffix=os.path.splitext(base)[1][:16], dir=spool_dir())
     os.close(fd)
     return path
 

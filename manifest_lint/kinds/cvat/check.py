@@ -167,8 +167,11 @@ class _Checker(HeaderChecks, RecordChecks):
         if self.media_on and self.kind == "video" and self.video is not None:
             self.video.last_line = lines.n
             media = VideoMedia(self.path, self.root, deep=self.deep,
-                               follow_links=self.follow_links)
+                               follow_links=self.follow_links,
+                               s3=self.ctx.settings.s3_options() if self.ctx.remote else None)
             yield from media.check(self.video, self.held)
+            if note := media.note():
+                self.ctx.note(note)
         else:
             yield from self.held
         self.held = []

@@ -10,14 +10,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.serialize import dumps_line, video_properties, video_record
 from manifest_lint.kinds.cvat.structure import is_checksum, is_int
 from manifest_lint.media import MediaError
+from manifest_lint.media.objects import ObjectStore, clean_spool, is_remote, spool_file
+from manifest_lint.media.s3client import BucketError, shared_client
 from manifest_lint.media.store import LocalStore
+
+if TYPE_CHECKING:
+    from manifest_lint.media.s3client import ClientOptions
 
 # Diagnostics the regenerated video properties and key frames repair.
 VIDEO_REGEN = frozenset({"CVAT006", "CVAT104", "CVAT204", "CVAT205", "CVAT301", "CVAT302",
@@ -51,15 +56,28 @@ class VideoMedia:
     """Checks a video manifest's properties and key frames against the video."""
 
     def __init__(self, display: str, root: str, *, deep: bool,
-                 follow_links: bool = True) -> None:
+                 follow_links: bool = True, s3: ClientOptions | None = None) -> None:
         self.display = display
-        self.store = LocalStore(root, follow_links)
+        self.remote = is_remote(root)
+        self.store: LocalStore | ObjectStore = (
+            ObjectStore(root, shared_client(s3)) if self.remote
+            else LocalStore(root, follow_links))
         self.root = self.store.root
         self.deep = deep
+        self.failure = ""  # why the video in a bucket was not checked
+
+    def note(self) -> str:
+        return f"the video was not checked: {self.failure}" if self.failure else ""
 
     def check(self, header: VideoHeader, held: list[Diagnostic]) -> Iterator[Diagnostic]:
         """Media diagnostics, then the held structure diagnostics (with fixes attached)."""
-        found = list(self._check(header, held))
+        try:
+            found = list(self._check(header, held))
+        except BucketError as exc:
+            self.failure, found = str(exc), []
+        finally:
+            if self.remote:
+                clean_spool()
         yield from found
         yield from held
 
@@ -74,6 +92,10 @@ class VideoMedia:
             yield problem.diag(self.display, line, self._where(named))
             return
         assert path is not None
+        if self.remote:  # a video is read whole: into a spool file under its own name
+            url, path = path, spool_file(path, keep_name=True)
+            assert isinstance(self.store, ObjectStore)
+            self.store.download(url, path)
         actual_name = os.path.basename(path)
         need_scan = self.deep or any(d.code in _NEEDS_VIDEO_SCAN for d in held)
         need_scan |= isinstance(named, str) and named != actual_name
@@ -110,7 +132,7 @@ class VideoMedia:
 
         if named and "/" not in named and "\\" not in named and named not in (".", ".."):
             path, state = self.store.locate(named)
-            if state == "ok" and os.path.isfile(path):
+            if state == "ok" and (self.remote or os.path.isfile(path)):
                 return path, None
             if state == "outside":
                 return None, R.OUTSIDE_ROOT
@@ -124,7 +146,7 @@ class VideoMedia:
 
     def _videos(self, is_video: Any) -> list[str]:
         return [e for e in self.store.entries()
-                if is_video(e) and os.path.isfile(self.store.path(e))]
+                if is_video(e) and (self.remote or os.path.isfile(self.store.path(e)))]
 
     def _where(self, named: object) -> str:
         from manifest_lint.kinds.cvat.sources import is_video
