@@ -70,6 +70,6 @@ def upload_folder(s3, folder: Path, bucket: str, prefix: str = "") -> int:  # ty
         s3.put_object(Bucket=bucket, Key=prefix + p.relative_to(folder).as_posix(),
                       Body=p.read_bytes())
 
-    with ThreadPoolExecutor(16) as ex:
+    with ThreadPoolExecutor(8) as ex:
         list(ex.map(put, files))
     return len(files)

@@ -259,7 +259,8 @@ def test_csv_rows_relative_to_the_csv_and_through_media_map(ds: Path) -> None:
                    "s3://unmapped/y.jpg,normal\nlocal/../../etc/passwd,normal\n")
     found, notes = csv_media(csv)
     assert found == [("LFV402", 3), ("LFV401", 6), ("LFV409", 8)]
-    assert notes == ["1 media reference not checked: no media-map entry for s3://unmapped/"]
+    assert notes == ["1 media reference not checked: no media-map entry for s3://unmapped/ "
+                     "(--remote checks them in the bucket)"]
 
 
 def test_csv_media_root_and_no_media(ds: Path) -> None:

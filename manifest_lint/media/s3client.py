@@ -85,6 +85,7 @@ class S3Client:
         self._lock = threading.Lock()
         self._client: Any = None
         self.signed = True
+        self.attempts = _int_env("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)  # tries per request
 
     def _get(self) -> Any:
         if self._client is None:
@@ -107,7 +108,8 @@ class S3Client:
         extra: dict[str, Any] = {} if self.signed else {"signature_version": UNSIGNED}
         config = Config(
             max_pool_connections=max(10, self.options.concurrency + 4),
-            retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            retries={"max_attempts": self.attempts,
+                     "mode": os.environ.get("AWS_RETRY_MODE") or "standard"},
             connect_timeout=10, read_timeout=30, **extra,
         )
         region = session.region_name or "us-east-1"
@@ -218,9 +220,13 @@ class S3Client:
             return BucketError(bucket, "denied", (
                 f"access to s3://{bucket}/ denied ({code or status}); the credentials in use "
                 "need s3:ListBucket and s3:GetObject on it (check AWS_PROFILE or the role)"))
-        return BucketError(bucket, "network", (
-            f"s3://{bucket}/ failed: {code or status} {error.get('Message', '')}".rstrip()
-            + "; retried, giving up"))
+        said = f"{code or status} ({error.get('Message') or 'no message'})"
+        if code in ("SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
+                    "ServiceUnavailable", "503") or status in (429, 503):
+            return BucketError(bucket, "network", (
+                f"s3://{bucket}/ kept answering {said} after {self.attempts} tries with "
+                "backoff; lower s3-concurrency or try again later"))
+        return BucketError(bucket, "network", f"s3://{bucket}/ failed: {said}; giving up")
 
 
 class _RangeNotSatisfiable(Exception):
@@ -246,6 +252,11 @@ def _chunks(client: S3Client, bucket: str, key: str, body: Any) -> Iterator[byte
 def _no_credentials(bucket: str) -> str:
     return (f"s3://{bucket}/ needs credentials and none were found; set AWS_PROFILE or "
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (in CI: the job's role or secrets)")
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
 
 def _etag(value: object) -> str:

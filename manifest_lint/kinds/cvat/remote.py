@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from manifest_lint.kinds.cvat.sources import RELATED_IMAGES_DIR, is_image
 from manifest_lint.media import MediaError
@@ -52,10 +53,8 @@ def fetch_images(store: ObjectStore, tasks: Sequence[object]) -> list[Fetched]:
     return [_fetch(store, task) for task in tasks]
 
 
-def _fetch(store: ObjectStore, task: object) -> Fetched:
-    from manifest_lint.kinds.cvat.media import ImageTask
-
-    assert isinstance(task, ImageTask)
+def _fetch(store: ObjectStore, task: Any) -> Fetched:
+    """``task`` is a :class:`~manifest_lint.kinds.cvat.media.ImageTask`."""
     url = store.url(task.full_name)
     out = Fetched(url, "ok", point_cloud=task.point_cloud, checksum=task.checksum,
                   probed=task.probed)

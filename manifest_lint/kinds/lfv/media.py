@@ -167,8 +167,8 @@ class MediaChecker(RemoteMedia):
             bucket = ref[5:].split("/", 1)[0]
             if self.remote:
                 return self._in_bucket(f"s3://{bucket}/", ref[6 + len(bucket):])
-            return _Located(skip=f"no media-map entry for s3://{bucket}/ and no --remote "
-                                 "(--remote checks them in the bucket)")
+            return _Located(skip=f"no media-map entry for s3://{bucket}/ (--remote checks "
+                                 "them in the bucket)")
         if self.relative_base is None or "://" in ref or ref.lower().startswith("s3:"):
             return _Located(skip="not a valid s3:// URI")
         if isinstance(self.relative_base, str):
