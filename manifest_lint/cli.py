@@ -329,6 +329,7 @@ def lint(
     s3_endpoint: S3EndpointOpt = None,
 ) -> None:
     """Check files and report every problem with file and line."""
+    from manifest_lint.commands.remote import s3_summary
     from manifest_lint.runner import run_lint
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
@@ -342,6 +343,8 @@ def lint(
             results += run_lint([target], run.config, settings)
     finally:
         run.remote_files.close()
+    if cost := s3_summary():
+        typer.echo(f"manifest-lint: {cost}", err=True)
     raise typer.Exit(_finish(run, results, opts))
 
 

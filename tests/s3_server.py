@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1"}
@@ -73,3 +77,69 @@ def upload_folder(s3, folder: Path, bucket: str, prefix: str = "") -> int:  # ty
     with ThreadPoolExecutor(8) as ex:
         list(ex.map(put, files))
     return len(files)
+
+
+class Proxy(ThreadingHTTPServer):
+    """A loopback HTTP proxy in front of the S3 server that delays every answer and answers
+    503 SlowDown to every ``fail_every``-th request (all of them with 1)."""
+
+    daemon_threads = True
+
+    def __init__(self, target: str, *, fail_every: int, delay: float) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.target = target.split("//", 1)[1]
+        self.fail_every = fail_every
+        self.delay = delay
+        self.count = 0
+        self.failed = 0
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def start(self) -> None:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    server: Proxy
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _forward(self) -> None:
+        proxy = self.server
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(proxy.delay)
+        with proxy.lock:
+            proxy.count += 1
+            fail = proxy.fail_every and proxy.count % proxy.fail_every == 0
+            proxy.failed += bool(fail)
+        if fail:
+            error = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
+                     b"<Message>Please reduce your request rate.</Message></Error>")
+            self.send_response(503)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(error)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(error)
+            return
+        conn = http.client.HTTPConnection(proxy.target, timeout=30)
+        conn.request(self.command, self.path, body=body or None, headers=dict(self.headers))
+        reply = conn.getresponse()
+        data = reply.read()
+        self.send_response(reply.status)
+        for k, v in reply.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length", "date",
+                                 "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _forward

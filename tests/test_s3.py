@@ -5,7 +5,6 @@ bucket, an object deleted after listing and a slow or failing endpoint are handl
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import json
 import os
@@ -13,10 +12,8 @@ import random
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +28,7 @@ from manifest_lint.kinds.lfv import media as lfv_media
 from manifest_lint.media import s3client
 from tests.conftest import FIXTURES, run_cli
 from tests.media_factory import make_jpeg, make_png, make_video
-from tests.s3_server import KEYS, client, free_port, moto_server, upload_folder
+from tests.s3_server import KEYS, Proxy, client, free_port, moto_server, upload_folder
 
 GOLDEN = FIXTURES / "cvat" / "golden"
 _BUCKETS = itertools.count()
@@ -409,80 +406,11 @@ def test_object_deleted_between_listing_and_reading(tmp_path: Path, s3: Any, buc
         ("CVAT401", "image 'img_2.jpg'")]
 
 
-class _Proxy(ThreadingHTTPServer):
-    """A loopback HTTP proxy in front of the S3 server that delays every answer and answers
-    503 SlowDown to every ``fail_every``-th request (all of them with 1)."""
-
-    daemon_threads = True
-
-    def __init__(self, target: str, *, fail_every: int, delay: float) -> None:
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-        self.target = target.split("//", 1)[1]
-        self.fail_every = fail_every
-        self.delay = delay
-        self.count = 0
-        self.failed = 0
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _ProxyHandler(BaseHTTPRequestHandler):
-    server: _Proxy
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _forward(self) -> None:
-        proxy = self.server
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        time.sleep(proxy.delay)
-        with proxy.lock:
-            proxy.count += 1
-            fail = proxy.fail_every and proxy.count % proxy.fail_every == 0
-            proxy.failed += bool(fail)
-        if fail:
-            error = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
-                     b"<Message>Please reduce your request rate.</Message></Error>")
-            self.send_response(503)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(error)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(error)
-            return
-        conn = http.client.HTTPConnection(proxy.target, timeout=30)
-        conn.request(self.command, self.path, body=body or None, headers=dict(self.headers))
-        reply = conn.getresponse()
-        data = reply.read()
-        self.send_response(reply.status)
-        for k, v in reply.getheaders():
-            if k.lower() not in ("transfer-encoding", "connection", "content-length", "date",
-                                 "server"):
-                self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-        conn.close()
-
-    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _forward
-
-
-def _serve(proxy: _Proxy) -> threading.Thread:
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_slow_and_throttling_endpoint_is_retried(lfv_case: tuple[Path, Path, str],
                                                  endpoint: str) -> None:
     remote, _, _ = lfv_case
-    proxy = _Proxy(endpoint, fail_every=3, delay=0.02)
-    _serve(proxy)
+    proxy = Proxy(endpoint, fail_every=3, delay=0.02)
+    proxy.start()
     try:
         diags, notes = lint(remote, "lfv", remote=True, s3_endpoint=proxy.url)
     finally:
@@ -497,8 +425,8 @@ def test_failing_endpoint_is_a_note_not_missing_media(lfv_case: tuple[Path, Path
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     remote, _, bucket = lfv_case
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
-    proxy = _Proxy(endpoint, fail_every=1, delay=0)
-    _serve(proxy)
+    proxy = Proxy(endpoint, fail_every=1, delay=0)
+    proxy.start()
     try:
         diags, notes = lint(remote, "lfv", remote=True, s3_endpoint=proxy.url)
     finally:

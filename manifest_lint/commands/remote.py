@@ -166,3 +166,23 @@ class RemoteSource:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def s3_summary() -> str:
+    """What the run cost in S3 ("" when it made no request): said on stderr."""
+    import sys
+
+    module = sys.modules.get("manifest_lint.media.s3client")
+    if module is None:
+        return ""
+    total = module.Counters()
+    for client in list(module._CLIENTS.values()):
+        c = client.counters
+        total.lists += c.lists
+        total.heads += c.heads
+        total.gets += c.gets
+        total.bytes += c.bytes
+    if not total.requests:
+        return ""
+    return (f"S3: {total.requests:,} requests ({total.lists:,} LIST, {total.heads:,} HEAD, "
+            f"{total.gets:,} GET), {total.bytes / 1048576:,.1f} MiB read")

@@ -31,7 +31,7 @@ from manifest_lint.media.s3client import BucketError, ObjectInfo, S3Client, shar
 from manifest_lint.media.store import State, StatResult, escape_reason
 
 HEAD_LIMIT = 2  # names looked up one by one in a folder before the folder is listed
-HEAD_BYTES = 4096  # first ranged read of an image
+HEAD_BYTES = 2048  # first ranged read of an image (a JPEG or PNG header is usually less)
 MAX_HEADER = 1 << 20  # a header that needs more than this is read whole
 
 
