@@ -47,6 +47,11 @@ def check_s3_uri(uri: str) -> S3Uri | str | None:
     return S3Uri(bucket, key)
 
 
+def is_remote(location: object) -> bool:
+    """True for an ``s3://`` URL (a location in a bucket, not a path on disk)."""
+    return isinstance(location, str) and location.startswith("s3://")
+
+
 def join_prefix(prefix: str, name: str) -> str:
     """Join an S3 prefix and a relative name with exactly one ``/``; a name that already
     holds an ``s3://`` URI is returned unchanged."""

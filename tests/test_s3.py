@@ -373,22 +373,21 @@ def test_access_denied_is_one_note(tmp_path: Path) -> None:
 
 def test_object_deleted_between_listing_and_reading(tmp_path: Path, s3: Any, bucket: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from manifest_lint.kinds.cvat import remote as cvat_remote
-    from manifest_lint.kinds.lfv import remote as lfv_remote
+    from manifest_lint.media import objects
 
     for i in range(5):
         jpeg(tmp_path / "m" / "train" / f"{i}.jpg")
     upload_folder(s3, tmp_path / "m", bucket)
     manifest = tmp_path / "data.manifest"
     manifest.write_text("".join(lfv_line(bucket, f"{i}.jpg") for i in range(5)))
-    real = lfv_remote.read_head
+    real = objects.read_head
 
     def delete_first(store: Any, url: str, size: int | None) -> Any:
         if url.endswith("/4.jpg"):  # listed with its folder (third name on), then deleted
             s3.delete_object(Bucket=bucket, Key="train/4.jpg")
         return real(store, url, size)
 
-    monkeypatch.setattr(lfv_remote, "read_head", delete_first)
+    monkeypatch.setattr(objects, "read_head", delete_first)
     diags, _ = lint(manifest, "lfv", remote=True)
     assert codes(diags) == [("LFV401", 5)]
 
@@ -400,7 +399,7 @@ def test_object_deleted_between_listing_and_reading(tmp_path: Path, s3: Any, buc
             s3.delete_object(Bucket=bucket, Key="cvat/img_2.jpg")
         return real(store, url, size)
 
-    monkeypatch.setattr(cvat_remote, "read_head", delete_cvat)
+    monkeypatch.setattr(objects, "read_head", delete_cvat)
     diags, _ = lint(tmp_path / "manifest.jsonl", "cvat", media_root=f"s3://{bucket}/cvat/")
     assert [(d.code, d.message.split(" not found")[0]) for d in diags] == [
         ("CVAT401", "image 'img_2.jpg'")]

@@ -8,8 +8,6 @@ resolves a cloud-storage task's manifest. ``fix`` never writes to a bucket.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +58,8 @@ class RemoteFiles:
 
     def targets(self, config: Config, settings: Settings) -> list[tuple[Target, Settings]]:
         """(target, settings) per URL; raises ``PathError`` for a missing object or bucket."""
+        if not self.urls:
+            return []
         from manifest_lint.discovery import PathError, Target
         from manifest_lint.kinds import sniff_kind
         from manifest_lint.media.objects import ObjectStore, split_url
@@ -73,6 +73,8 @@ class RemoteFiles:
                 raise PathError(f"{url}: name a file in the bucket (a manifest.jsonl, "
                                 ".manifest or .csv), not a prefix")
             if self.folder is None:
+                import tempfile
+
                 self.folder = tempfile.mkdtemp(prefix="manifest-lint-remote-")
             local = Path(self.folder) / str(len(out)) / key.rsplit("/", 1)[-1]
             local.parent.mkdir()
@@ -100,6 +102,8 @@ class RemoteFiles:
 
     def close(self) -> None:
         if self.folder is not None:
+            import shutil
+
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
@@ -117,6 +121,7 @@ class RemoteSource:
 
     def materialize(self) -> str:
         """The local path to hand to ``create``; raises ``ValueError`` saying what is wrong."""
+        import tempfile
         from concurrent.futures import ThreadPoolExecutor
 
         from manifest_lint.kinds.cvat.sources import is_image, is_point_cloud, is_video
@@ -164,6 +169,8 @@ class RemoteSource:
 
     def close(self) -> None:
         if self.folder is not None:
+            import shutil
+
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 

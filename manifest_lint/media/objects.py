@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,11 +32,6 @@ from manifest_lint.media.store import State, StatResult, escape_reason
 HEAD_LIMIT = 2  # names looked up one by one in a folder before the folder is listed
 HEAD_BYTES = 2048  # first ranged read of an image (a JPEG or PNG header is usually less)
 MAX_HEADER = 1 << 20  # a header that needs more than this is read whole
-
-
-def is_remote(location: str | os.PathLike[str] | None) -> bool:
-    """True for an ``s3://`` URL."""
-    return isinstance(location, str) and location.startswith("s3://")
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -264,6 +258,8 @@ def read_head(store: ObjectStore, url: str, size: int | None) -> tuple[bytes, bo
 
 def spool_dir() -> str:
     """A private folder for whole objects being decoded (removed by :func:`clean_spool`)."""
+    import tempfile
+
     global _SPOOL
     with _SPOOL_LOCK:
         if _SPOOL is None or not os.path.isdir(_SPOOL):
@@ -274,6 +270,8 @@ def spool_dir() -> str:
 def spool_file(url: str, *, keep_name: bool = False) -> str:
     """A fresh file name in the spool folder, keeping ``url``'s extension (or its whole
     base name, in a folder of its own, when ``keep_name``)."""
+    import tempfile
+
     base = url.rsplit("/", 1)[-1]
     if keep_name:
         return os.path.join(tempfile.mkdtemp(dir=spool_dir()), base)

@@ -27,11 +27,13 @@ MAX_ATTEMPTS = 5
 PAGE = 1000  # keys per listing request (the S3 maximum)
 
 
-class BucketError(Exception):
-    """A bucket cannot be used at all; ``str()`` says why and what to do."""
+class BucketError(OSError):
+    """A bucket cannot be used at all (an :class:`OSError`, like a folder that cannot be
+    read); ``str()`` says why and what to do."""
 
     def __init__(self, bucket: str, reason: str, message: str) -> None:
         super().__init__(message)
+        self.message = message
         self.bucket = bucket
         self.reason = reason  # "credentials", "denied", "no-bucket", "network"
 

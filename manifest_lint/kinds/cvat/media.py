@@ -19,19 +19,18 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
-from manifest_lint.kinds.cvat.remote import Fetched, decode_fetched, fetch_images
 from manifest_lint.kinds.cvat.serialize import dumps_line, image_record
 from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int, is_point_cloud
 from manifest_lint.media import MediaError
 from manifest_lint.media.executor import OrderedWork, worker_count
 from manifest_lint.media.images import over_pixel_limit, pixel_limit
-from manifest_lint.media.fetch import fetch_stage
-from manifest_lint.media.objects import ObjectStore, clean_spool, is_remote
-from manifest_lint.media.s3client import BucketError, options_from_env, shared_client
 from manifest_lint.media.store import LocalStore, StatResult
+from manifest_lint.s3 import is_remote
 
 if TYPE_CHECKING:
+    from manifest_lint.kinds.cvat.remote import Fetched
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.objects import ObjectStore
     from manifest_lint.media.s3client import ClientOptions
 
 MAX_UNLISTED = 20  # unlisted files reported one by one; the rest are counted
@@ -154,6 +153,11 @@ class ImageMedia:
         self.failure = ""  # why
         workers = worker_count(jobs) if deep else 1
         if self.remote:
+            from manifest_lint.kinds.cvat.remote import decode_fetched, fetch_images
+            from manifest_lint.media.fetch import fetch_stage
+            from manifest_lint.media.objects import ObjectStore
+            from manifest_lint.media.s3client import BucketError, options_from_env, shared_client
+
             self.store = ObjectStore(root, shared_client(s3))
             self.fetching: OrderedWork[ImageItem, Fetched] = fetch_stage(
                 partial(fetch_images, self.store), (s3 or options_from_env()).concurrency,
@@ -190,6 +194,9 @@ class ImageMedia:
             self.unchecked += 1
             yield from item.diags
             return
+        from manifest_lint.kinds.cvat.remote import decode_fetched, fetch_images
+        from manifest_lint.media.objects import ObjectStore
+
         assert isinstance(self.store, ObjectStore)
         if self._from_cache(item):
             item.fetched = fetch_images(self.store, [item.task])[0]
@@ -219,7 +226,7 @@ class ImageMedia:
         path = self.store.path(item.task.full_name)
         try:
             item.stat = self.store.stat(path)
-        except (OSError, BucketError):
+        except OSError:  # a BucketError too
             return False
         for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
             hit = self.cache.get(path, item.stat, what)
@@ -254,6 +261,8 @@ class ImageMedia:
     def close(self) -> None:
         self.work.close()
         if self.remote:
+            from manifest_lint.media.objects import clean_spool
+
             self.fetching.close()
             clean_spool()
 

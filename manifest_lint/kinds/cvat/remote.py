@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from manifest_lint.kinds.cvat.sources import RELATED_IMAGES_DIR, is_image
-from manifest_lint.media import MediaError
-from manifest_lint.media.objects import ObjectStore, read_head, spool_file
-from manifest_lint.media.s3client import BucketError
+from manifest_lint.media import MediaError, objects
 
 
 @dataclass(slots=True)
@@ -38,7 +36,7 @@ class Fetched:
     related_missing: tuple[str, ...] = ()
 
 
-def related_in_listing(store: ObjectStore, name: str) -> tuple[str, ...]:
+def related_in_listing(store: objects.ObjectStore, name: str) -> tuple[str, ...]:
     """``<dir>/related_images/<stem>_<ext>/*`` images of ``name`` from the root's listing, as
     :func:`~manifest_lint.kinds.cvat.sources.related_images_2d` finds them on disk."""
     folder, _, base = name.rpartition("/")
@@ -48,13 +46,14 @@ def related_in_listing(store: ObjectStore, name: str) -> tuple[str, ...]:
     return tuple(n for n in store.folder_names(prefix) if is_image(n))
 
 
-def fetch_images(store: ObjectStore, tasks: Sequence[object]) -> list[Fetched]:
+def fetch_images(store: objects.ObjectStore, tasks: Sequence[object]) -> list[Fetched]:
     """Fetch thread: read what each record needs (never raises)."""
     return [_fetch(store, task) for task in tasks]
 
 
-def _fetch(store: ObjectStore, task: Any) -> Fetched:
+def _fetch(store: objects.ObjectStore, task: Any) -> Fetched:
     """``task`` is a :class:`~manifest_lint.kinds.cvat.media.ImageTask`."""
+    read_head, spool_file = objects.read_head, objects.spool_file
     url = store.url(task.full_name)
     out = Fetched(url, "ok", point_cloud=task.point_cloud, checksum=task.checksum,
                   probed=task.probed)
@@ -85,7 +84,7 @@ def _fetch(store: ObjectStore, task: Any) -> Fetched:
     except FileNotFoundError:
         store.forget(url)  # listed, then deleted before we read it
         out.status = "missing"
-    except BucketError as exc:
+    except OSError as exc:  # BucketError: the bucket refused; other: the spool file
         out.status, out.message = "skipped", str(exc)
     return out
 

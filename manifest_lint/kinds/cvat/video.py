@@ -17,11 +17,11 @@ from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.serialize import dumps_line, video_properties, video_record
 from manifest_lint.kinds.cvat.structure import is_checksum, is_int
 from manifest_lint.media import MediaError
-from manifest_lint.media.objects import ObjectStore, clean_spool, is_remote, spool_file
-from manifest_lint.media.s3client import BucketError, shared_client
 from manifest_lint.media.store import LocalStore
+from manifest_lint.s3 import is_remote
 
 if TYPE_CHECKING:
+    from manifest_lint.media.objects import ObjectStore
     from manifest_lint.media.s3client import ClientOptions
 
 # Diagnostics the regenerated video properties and key frames repair.
@@ -59,9 +59,14 @@ class VideoMedia:
                  follow_links: bool = True, s3: ClientOptions | None = None) -> None:
         self.display = display
         self.remote = is_remote(root)
-        self.store: LocalStore | ObjectStore = (
-            ObjectStore(root, shared_client(s3)) if self.remote
-            else LocalStore(root, follow_links))
+        self.store: LocalStore | ObjectStore
+        if self.remote:
+            from manifest_lint.media.objects import ObjectStore
+            from manifest_lint.media.s3client import shared_client
+
+            self.store = ObjectStore(root, shared_client(s3))
+        else:
+            self.store = LocalStore(root, follow_links)
         self.root = self.store.root
         self.deep = deep
         self.failure = ""  # why the video in a bucket was not checked
@@ -73,10 +78,14 @@ class VideoMedia:
         """Media diagnostics, then the held structure diagnostics (with fixes attached)."""
         try:
             found = list(self._check(header, held))
-        except BucketError as exc:
+        except OSError as exc:  # a bucket that refused (local files never raise here)
+            if not self.remote:
+                raise
             self.failure, found = str(exc), []
         finally:
             if self.remote:
+                from manifest_lint.media.objects import clean_spool
+
                 clean_spool()
         yield from found
         yield from held
@@ -93,6 +102,8 @@ class VideoMedia:
             return
         assert path is not None
         if self.remote:  # a video is read whole: into a spool file under its own name
+            from manifest_lint.media.objects import ObjectStore, spool_file
+
             url, path = path, spool_file(path, keep_name=True)
             assert isinstance(self.store, ObjectStore)
             self.store.download(url, path)

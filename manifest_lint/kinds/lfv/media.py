@@ -36,13 +36,14 @@ from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files, valid_outcome
 from manifest_lint.kinds.lfv.remote import RemoteMedia, _Located
 from manifest_lint.media.executor import OrderedWork, worker_count
-from manifest_lint.media.objects import ObjectStore, is_remote
 from manifest_lint.media.store import LocalStore, StatResult, escape_reason
 from manifest_lint.rules import Rule
+from manifest_lint.s3 import is_remote
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.objects import ObjectStore
     from manifest_lint.media.s3client import ClientOptions
 
 MIN_SIDE = 64

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from manifest_lint.kinds.lfv.probes import _probe_image, _probe_mask, probe_files
 from manifest_lint.media.executor import OrderedWork, worker_count
-from manifest_lint.media.objects import ObjectStore, is_remote, read_head, spool_file
-from manifest_lint.media.s3client import BucketError, options_from_env, shared_client
 from manifest_lint.media.store import StatResult, escape_reason
+from manifest_lint.s3 import is_remote
 
 if TYPE_CHECKING:
     from manifest_lint.diagnostics import Diagnostic
     from manifest_lint.kinds.lfv.media import MediaTask
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.objects import ObjectStore
     from manifest_lint.media.s3client import ClientOptions
 
 # (location, what, first bytes or None, complete, spool file or None)
@@ -73,6 +73,7 @@ class RemoteMedia:
         if self._fetching is None:
             from manifest_lint.kinds.lfv.remote import fetch_objects, fetched_of, probe_fetched
             from manifest_lint.media.fetch import fetch_stage
+            from manifest_lint.media.s3client import options_from_env
 
             concurrency = (self.s3 or options_from_env()).concurrency
             self._fetching = fetch_stage(partial(fetch_objects, self._buckets, self.cache),
@@ -95,6 +96,9 @@ class RemoteMedia:
 
     def _prepare_remote(self, task: MediaTask, url: str, what: str) -> bool:
         """What the listing says of ``url``; True when nothing is left to fetch."""
+        from manifest_lint.media.objects import ObjectStore
+        from manifest_lint.media.s3client import BucketError, shared_client
+
         bucket = url[5:].split("/", 1)[0]
         store = self._buckets.get(bucket)
         if store is None:
@@ -122,6 +126,8 @@ class RemoteMedia:
 def fetch_objects(stores: dict[str, ObjectStore], cache: MediaCache | None,
                   batch: Sequence[MediaTask]) -> list[MediaTask]:
     """Fetch thread: read what each task's remote files need (never raises)."""
+    from manifest_lint.media.s3client import BucketError
+
     for task in batch:
         for url, what in task.fetch:
             try:
@@ -137,6 +143,8 @@ def fetch_objects(stores: dict[str, ObjectStore], cache: MediaCache | None,
 
 def _fetch_one(store: ObjectStore, cache: MediaCache | None, task: MediaTask, url: str,
                what: str) -> None:
+    from manifest_lint.media.objects import read_head, spool_file
+
     st = task.stats.get(url)
     if st is None and cache is not None and cache.enabled:
         st = store.stat(url)  # one HEAD: a cached result spares the read
