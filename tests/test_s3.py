@@ -447,3 +447,54 @@ def _wait_for(port: int) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("moto_server did not start")
+
+
+# --- switches: config, environment, public buckets ------------------------------------------
+
+def test_config_remote_and_per_kind_media_root(cvat_case: tuple[Path, str],
+                                               lfv_case: tuple[Path, Path, str]) -> None:
+    manifest, root = cvat_case
+    (manifest.parent / "manifest-lint.toml").write_text(f'[cvat]\nmedia-root = "{root}"\n')
+    diags, _ = lint(manifest, "cvat")
+    assert ("CVAT403", 3) in codes(diags) and "in s3://" in diags[0].message
+    remote, _, _ = lfv_case
+    (remote.parent / "manifest-lint.toml").write_text("remote = true\n")
+    cfg = load_config(None, remote)
+    assert cfg.remote is True
+
+
+def test_remote_from_the_environment_through_the_cli(lfv_case: tuple[Path, Path, str],
+                                                      endpoint: str) -> None:
+    remote, _, _ = lfv_case
+    env = {**cli_env(endpoint), "MANIFEST_LINT_REMOTE": "1"}
+    got = run_cli("lint", remote, "--format", "json", "--no-cache", env=env)
+    found = [(d["code"], d["line"]) for d in json.loads(got.stdout)["diagnostics"]]
+    assert ("LFV401", 4) in found and ("LFV402", 5) in found
+    assert "S3: " in got.stderr and " GET)" in got.stderr
+    offline = run_cli("lint", remote, "--format", "json", "--no-cache", env=cli_env(endpoint))
+    assert "LFV401" not in offline.stdout and "S3: " not in offline.stderr
+
+
+def test_public_bucket_without_credentials(tmp_path: Path, s3: Any, bucket: str,
+                                           endpoint: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without any credentials requests go unsigned: public objects are read, private ones
+    are refused with a note that says credentials are needed."""
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    for name in ("pub.jpg", "small.jpg"):
+        path = jpeg(tmp_path / name, size=(64, 64) if name == "pub.jpg" else (32, 32))
+        s3.put_object(Bucket=bucket, Key=f"train/{name}", Body=path.read_bytes(),
+                      ACL="public-read")
+    manifest = tmp_path / "data.manifest"
+    manifest.write_text(lfv_line(bucket, "pub.jpg") + lfv_line(bucket, "small.jpg")
+                        + lfv_line(bucket, "gone.jpg"))
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-role lookup
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    anonymous = endpoint + "/"  # a client of its own
+    diags, notes = lint(manifest, "lfv", remote=True, s3_endpoint=anonymous)
+    assert codes(diags) == [("LFV403", 2), ("LFV405", 2), ("LFV401", 3)]
+    assert notes == []
+    assert s3client.shared_client(s3client.options_from_env(anonymous)).signed is False
