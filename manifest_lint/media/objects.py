@@ -50,6 +50,7 @@ class ObjectStore:
         self.bucket, self.prefix = split_url(root)
         self.client = client or shared_client()
         self._lock = threading.Lock()
+        self._listing = threading.Lock()
         self._listed: set[str] = set()  # key prefixes whose objects are all in _objects
         self._objects: dict[str, ObjectInfo] = {}
         self._lookups: Counter[str] = Counter()
@@ -82,26 +83,28 @@ class ObjectStore:
     # ------------------------------------------------------------------ listing
 
     def list_prefix(self, prefix: str, *, recursive: bool) -> None:
-        """List ``prefix`` into the index (once); one level unless ``recursive``."""
+        """List ``prefix`` into the index (once, whichever thread asks first; the others
+        wait for it); one level unless ``recursive``."""
         mark = prefix if recursive else prefix + "\0"
-        with self._lock:
-            if mark in self._listed or prefix in self._listed or self.failure is not None:
+        with self._listing:  # one listing at a time: never the same folder twice
+            with self._lock:
                 if self.failure is not None:
                     raise self.failure
-                return
-        found: dict[str, ObjectInfo] = {}
-        try:
-            for key, info in self.client.list(self.bucket, prefix,
-                                              delimiter="" if recursive else "/"):
-                found[key] = info
-        except BucketError as exc:
-            self.failure = exc
-            raise
-        with self._lock:
-            self._objects.update(found)
-            self._listed.add(mark)
-            self._checked = True
-            self._folders = None
+                if mark in self._listed or prefix in self._listed:
+                    return
+            found: dict[str, ObjectInfo] = {}
+            try:
+                for key, info in self.client.list(self.bucket, prefix,
+                                                  delimiter="" if recursive else "/"):
+                    found[key] = info
+            except BucketError as exc:
+                self.failure = exc
+                raise
+            with self._lock:
+                self._objects.update(found)
+                self._listed.add(mark)
+                self._checked = True
+                self._folders = None
 
     def _known(self, key: str) -> bool:
         folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
