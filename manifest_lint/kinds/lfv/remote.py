@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from manifest_lint.kinds.lfv.probes import _probe_image, _probe_mask, probe_files
+from manifest_lint.kinds.lfv.probes import _probe_image, _probe_mask, probe_files, valid_outcome
 from manifest_lint.media.executor import OrderedWork, worker_count
 from manifest_lint.media.store import StatResult, escape_reason
 from manifest_lint.s3 import is_remote
@@ -115,7 +115,7 @@ class RemoteMedia:
         if known is not False:
             st = task.stats[url] = StatResult(known.size, known.etag)
             hit = self.cache.get(url, st, cache_key(what)) if self.cache is not None else None
-            if isinstance(hit, list) and hit:
+            if valid_outcome(hit, what):
                 task.found[url] = hit
                 return True
         task.fetch.append((url, "mask" if what == "mask" else what))
@@ -150,7 +150,7 @@ def _fetch_one(store: ObjectStore, cache: MediaCache | None, task: MediaTask, ur
         st = store.stat(url)  # one HEAD: a cached result spares the read
         task.stats[url] = st
         hit = cache.get(url, st, cache_key(what))
-        if isinstance(hit, list) and hit:
+        if valid_outcome(hit, what):
             task.found[url] = hit
             return
     try:
