@@ -352,7 +352,7 @@ def test_machine_formats_carry_the_notes(tmp_path: Path) -> None:
     _, data, _ = lint_json("x.csv", cwd=tmp_path)
     assert data["notes"] == [{"path": "x.csv", "message": (
         "2 media references not checked: no media-map entry maps their bucket to a local "
-        "folder ([tool.manifest-lint.lfv] media-map)")}]
+        "folder ([tool.manifest-lint.lfv] media-map; --remote checks them in the bucket)")}]
     _, data, _ = lint_json("x.csv", "--no-media", cwd=tmp_path)
     assert data["notes"] == [{"path": "x.csv",
                               "message": "2 media references not checked: --no-media"}]

@@ -119,9 +119,11 @@ def test_sarif_clean_dataset_and_output_file(clean: Path) -> None:
             "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}}]}
         for uri, note in [
             ("images.manifest",
-             "3 media references not checked: no media-map entry for s3://lfv-demo/"),
+             "3 media references not checked: no media-map entry for s3://lfv-demo/ "
+             "(--remote checks them in the bucket)"),
             ("train.csv", "20 media references not checked: no media-map entry maps their "
-             "bucket to a local folder ([tool.manifest-lint.lfv] media-map)"),
+             "bucket to a local folder ([tool.manifest-lint.lfv] media-map; --remote checks "
+             "them in the bucket)"),
         ]]}]
 
 

@@ -37,7 +37,7 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
         if rows:
             add_note(ctx, f"{plural(rows, 'media reference')} not checked: no media-map "
                      "entry maps their bucket to a local folder ([tool.manifest-lint.lfv] "
-                     "media-map)")
+                     "media-map; --remote checks them in the bucket)")
         return
     base = ctx.media_root() or ctx.path.parent
     media = MediaChecker.for_context(ctx, relative_base=base)
