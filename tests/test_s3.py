@@ -276,15 +276,19 @@ def test_cvat_manifest_in_the_bucket_lint_and_fix(cvat_case: tuple[Path, str],
     manifest, root = cvat_case
     url = root + "manifest.jsonl"
     env = cli_env(endpoint)
-    got = run_cli("lint", url, "--format", "json", env=env)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    got = run_cli("lint", url, "--format", "json", *cache, env=env)
     assert got.code == 1, got.stderr
+    assert "(1 LIST, 0 HEAD, 4 GET)" in got.stderr  # the manifest, three images' headers
+    warm = run_cli("lint", url, "--format", "json", *cache, env=env)
+    assert warm.stdout == got.stdout and "(1 LIST, 0 HEAD, 1 GET)" in warm.stderr
     report = json.loads(got.stdout)
     assert [(d["path"], d["line"], d["code"]) for d in report["diagnostics"]] == [
         (url, 1, "CVAT402"), (url, 1, "CVAT402"), (url, 3, "CVAT403"), (url, 4, "CVAT404"),
         (url, 5, "CVAT401")]
-    refused = run_cli("fix", url, env=env)
+    refused = run_cli("fix", url, *cache, env=env)
     assert refused.code == 2 and "never writes to a bucket" in refused.stderr
-    diff = run_cli("fix", url, "--diff", env=env)
+    diff = run_cli("fix", url, "--diff", *cache, env=env)
     assert diff.code == 1 and f"+++ b/{url}" in diff.stdout and '"width":40' in diff.stdout
     # fix of a local manifest against the bucket writes what fixing against local media does
     copy = tmp_path / "copy.jsonl"

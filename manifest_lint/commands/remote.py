@@ -55,6 +55,7 @@ class RemoteFiles:
     def __init__(self, urls: list[str]) -> None:
         self.urls = urls
         self.folder: str | None = None
+        self.files: list[Path] = []  # copies kept in the cache folder (removed by close)
 
     def targets(self, config: Config, settings: Settings) -> list[tuple[Target, Settings]]:
         """(target, settings) per URL; raises ``PathError`` for a missing object or bucket."""
@@ -72,19 +73,18 @@ class RemoteFiles:
             if not key or key.endswith("/"):
                 raise PathError(f"{url}: name a file in the bucket (a manifest.jsonl, "
                                 ".manifest or .csv), not a prefix")
-            if self.folder is None:
-                import tempfile
-
-                self.folder = tempfile.mkdtemp(prefix="manifest-lint-remote-")
-            local = Path(self.folder) / str(len(out)) / key.rsplit("/", 1)[-1]
-            local.parent.mkdir()
+            local = self._place(url, key.rsplit("/", 1)[-1], settings.cache_dir)
+            part = local.with_name(f"{local.name}.{os.getpid()}.part")
             store = ObjectStore(f"s3://{bucket}/", shared_client(settings.s3_options()))
             try:
-                store.download(url, str(local))
+                store.download(url, str(part))
+                os.replace(part, local)
             except FileNotFoundError:
                 raise PathError(f"{url}: no such object") from None
             except BucketError as exc:
                 raise PathError(f"{url}: {exc}") from None
+            finally:
+                part.unlink(missing_ok=True)
             kind = None
             for glob, forced in config.kinds.items():
                 from manifest_lint import globs
@@ -95,12 +95,34 @@ class RemoteFiles:
             else:
                 kind = sniff_kind(local, preflight(local).head)
             folder = url.rsplit("/", 1)[0] + "/"
-            own = replace(settings, remote=True,
-                          media_root=settings.media_root or folder, cache_dir=None)
+            own = replace(settings, remote=True, media_root=settings.media_root or folder)
             out.append((Target(local, url, kind, True), own))
         return out
 
+    def _place(self, url: str, name: str, cache_dir: Path | None) -> Path:
+        """Where the copy of ``url`` goes: a fixed place below the cache folder (so that the
+        media cache, keyed by the manifest's path, finds its results again), else a private
+        temporary folder."""
+        if cache_dir is not None:
+            import hashlib
+
+            digest = hashlib.sha1(url.encode()).hexdigest()[:20]
+            local = Path(cache_dir) / "remote" / digest / name
+            local.parent.mkdir(parents=True, exist_ok=True)
+            self.files.append(local)
+            return local
+        if self.folder is None:
+            import tempfile
+
+            self.folder = tempfile.mkdtemp(prefix="manifest-lint-remote-")
+        local = Path(self.folder) / str(len(os.listdir(self.folder))) / name
+        local.parent.mkdir()
+        return local
+
     def close(self) -> None:
+        for copy in self.files:
+            copy.unlink(missing_ok=True)
+        self.files = []
         if self.folder is not None:
             import shutil
 
