@@ -462,9 +462,10 @@ def test_config_remote_and_per_kind_media_root(cvat_case: tuple[Path, str],
     diags, _ = lint(manifest, "cvat")
     assert ("CVAT403", 3) in codes(diags) and "in s3://" in diags[0].message
     remote, _, _ = lfv_case
-    (remote.parent / "manifest-lint.toml").write_text("remote = true\n")
+    (remote.parent / "manifest-lint.toml").write_text(
+        'remote = true\ns3-endpoint = "http://127.0.0.1:9"\ns3-concurrency = 4\n')
     cfg = load_config(None, remote)
-    assert cfg.remote is True
+    assert (cfg.remote, cfg.s3_endpoint, cfg.s3_concurrency) == (True, "http://127.0.0.1:9", 4)
 
 
 def test_remote_from_the_environment_through_the_cli(lfv_case: tuple[Path, Path, str],
@@ -502,3 +503,13 @@ def test_public_bucket_without_credentials(tmp_path: Path, s3: Any, bucket: str,
     assert codes(diags) == [("LFV403", 2), ("LFV405", 2), ("LFV401", 3)]
     assert notes == []
     assert s3client.shared_client(s3client.options_from_env(anonymous)).signed is False
+    closed = f"private-{next(_BUCKETS)}"
+    s3.create_bucket(Bucket=closed)
+    s3.put_object(Bucket=closed, Key="train/p.jpg", Body=(tmp_path / "pub.jpg").read_bytes())
+    private = tmp_path / "private.manifest"
+    private.write_text(lfv_line(closed, "p.jpg"))
+    diags, notes = lint(private, "lfv", remote=True, s3_endpoint=anonymous)
+    assert codes(diags) == []
+    assert notes == [f"1 media reference not checked: s3://{closed}/ needs credentials and none "
+                     "were found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (in "
+                     "CI: the job's role or secrets)"]
