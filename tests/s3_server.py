@@ -80,18 +80,23 @@ def upload_folder(s3, folder: Path, bucket: str, prefix: str = "") -> int:  # ty
 
 
 class Proxy(ThreadingHTTPServer):
-    """A loopback HTTP proxy in front of the S3 server that delays every answer and answers
-    503 SlowDown to every ``fail_every``-th request (all of them with 1)."""
+    """A loopback HTTP proxy in front of the S3 server that delays every answer, answers
+    503 SlowDown to every ``fail_every``-th request (all of them with 1) and breaks the
+    connection half-way through the body of every ``cut_every``-th object read."""
 
     daemon_threads = True
 
-    def __init__(self, target: str, *, fail_every: int, delay: float) -> None:
+    def __init__(self, target: str, *, fail_every: int, delay: float,
+                 cut_every: int = 0) -> None:
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
         self.target = target.split("//", 1)[1]
         self.fail_every = fail_every
+        self.cut_every = cut_every
         self.delay = delay
         self.count = 0
         self.failed = 0
+        self.reads = 0
+        self.cut = 0
         self.lock = threading.Lock()
 
     @property
@@ -138,8 +143,21 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
         conn.close()
+        if self.command != "GET" or reply.status not in (200, 206) or len(data) < 2:
+            if self.command != "HEAD":
+                self.wfile.write(data)
+            return
+        with proxy.lock:
+            proxy.reads += 1
+            cut = proxy.cut_every and proxy.reads % proxy.cut_every == 0
+            proxy.cut += bool(cut)
+        if cut:  # half the promised bytes, then the connection breaks
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(data)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _forward

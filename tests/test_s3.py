@@ -409,18 +409,20 @@ def test_object_deleted_between_listing_and_reading(tmp_path: Path, s3: Any, buc
         ("CVAT401", "image 'img_2.jpg'")]
 
 
-def test_slow_and_throttling_endpoint_is_retried(lfv_case: tuple[Path, Path, str],
+def test_slow_throttling_and_breaking_endpoint_is_retried(lfv_case: tuple[Path, Path, str],
                                                  endpoint: str) -> None:
     remote, _, _ = lfv_case
-    proxy = Proxy(endpoint, fail_every=3, delay=0.02)
+    proxy = Proxy(endpoint, fail_every=3, delay=0.02, cut_every=4)
     proxy.start()
     try:
         diags, notes = lint(remote, "lfv", remote=True, s3_endpoint=proxy.url)
+        deep, deep_notes = lint(remote, "lfv", remote=True, deep=True, jobs=1,
+                                s3_endpoint=proxy.url)
     finally:
         proxy.shutdown()
-    assert codes(diags) == LFV_EXPECTED
-    assert notes == []
-    assert proxy.failed >= 3
+    assert codes(diags) == codes(deep) == LFV_EXPECTED
+    assert notes == deep_notes == []
+    assert proxy.failed >= 3 and proxy.cut >= 3
 
 
 def test_failing_endpoint_is_a_note_not_missing_media(lfv_case: tuple[Path, Path, str],

@@ -156,11 +156,16 @@ class S3Client:
         if length is not None or start:
             end = "" if length is None else str(start + length - 1)
             args["Range"] = f"bytes={start}-{end}"
-        try:
-            reply = self._call(bucket, "get_object", args, key=key)
-        except _RangeNotSatisfiable:
-            return b"", self.head(bucket, key)
-        data = self._read(bucket, key, reply["Body"])
+        for attempt in range(self.attempts):
+            try:
+                reply = self._call(bucket, "get_object", args, key=key)
+            except _RangeNotSatisfiable:
+                return b"", self.head(bucket, key)
+            try:
+                data = b"".join(_chunks(reply["Body"]))
+                break
+            except _BodyError as exc:  # the connection broke mid-body: ask again
+                self._retry_or_raise(bucket, key, attempt, exc)
         with self._lock:
             self.counters.gets += 1
             self.counters.bytes += len(data)
@@ -174,19 +179,31 @@ class S3Client:
 
     def download(self, bucket: str, key: str, target: str) -> ObjectInfo:
         """Stream one whole object to the local file ``target``."""
-        reply = self._call(bucket, "get_object", {"Bucket": bucket, "Key": key}, key=key)
-        size = 0
-        with open(target, "wb") as out:
-            for chunk in _chunks(self, bucket, key, reply["Body"]):
-                out.write(chunk)
-                size += len(chunk)
+        for attempt in range(self.attempts):
+            reply = self._call(bucket, "get_object", {"Bucket": bucket, "Key": key}, key=key)
+            size = 0
+            try:
+                with open(target, "wb") as out:
+                    for chunk in _chunks(reply["Body"]):
+                        out.write(chunk)
+                        size += len(chunk)
+                break
+            except _BodyError as exc:  # the connection broke mid-body: ask again
+                self._retry_or_raise(bucket, key, attempt, exc)
         with self._lock:
             self.counters.gets += 1
             self.counters.bytes += size
         return ObjectInfo(size, _etag(reply.get("ETag")))
 
-    def _read(self, bucket: str, key: str, body: Any) -> bytes:
-        return b"".join(_chunks(self, bucket, key, body))
+    def _retry_or_raise(self, bucket: str, key: str, attempt: int, exc: _BodyError) -> None:
+        """Wait before the next try (exponential backoff), or give up after the last."""
+        if attempt + 1 >= self.attempts:
+            raise BucketError(bucket, "network", (
+                f"reading s3://{bucket}/{key} failed {self.attempts} times ({exc}); check "
+                "the network")) from exc
+        import time
+
+        time.sleep(min(0.2 * 2 ** attempt, 5.0))
 
     def _call(self, bucket: str, method: str, args: dict[str, Any], *, key: str = "") -> Any:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -235,7 +252,11 @@ class _RangeNotSatisfiable(Exception):
     """A range past the end of an (empty) object."""
 
 
-def _chunks(client: S3Client, bucket: str, key: str, body: Any) -> Iterator[bytes]:
+class _BodyError(Exception):
+    """The connection broke while an object's bytes were being read."""
+
+
+def _chunks(body: Any) -> Iterator[bytes]:
     from botocore.exceptions import BotoCoreError
 
     try:
@@ -244,9 +265,8 @@ def _chunks(client: S3Client, bucket: str, key: str, body: Any) -> Iterator[byte
             if not chunk:
                 return
             yield chunk
-    except BotoCoreError as exc:
-        raise BucketError(bucket, "network", (
-            f"reading s3://{bucket}/{key} failed ({exc}); check the network")) from exc
+    except (BotoCoreError, OSError) as exc:
+        raise _BodyError(str(exc)) from exc
     finally:
         body.close()
 
