@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from manifest_lint import __version__
+from manifest_lint.commands.remote import RemoteOpt, S3EndpointOpt
 
 if TYPE_CHECKING:
     from manifest_lint.output import OutputOptions
@@ -107,16 +108,6 @@ MediaRootOpt = Annotated[
     typer.Option("--media-root", help="Resolve media relative to this folder (or "
                  "s3://bucket/prefix/, which implies --remote) instead of the manifest's "
                  "folder."),
-]
-RemoteOpt = Annotated[
-    bool, typer.Option("--remote", envvar="MANIFEST_LINT_REMOTE",
-                       help="Check s3:// media in their buckets (read-only; config: remote "
-                       "= true). Without it nothing touches the network.")
-]
-S3EndpointOpt = Annotated[
-    str | None, typer.Option("--s3-endpoint", help="S3 endpoint URL (MinIO, Ceph, R2...; "
-                             "default: the AWS chain's, e.g. AWS_ENDPOINT_URL_S3).",
-                             show_default=False)
 ]
 DeepOpt = Annotated[
     bool, typer.Option("--deep", help="Decode media to verify pixel checksums and video "
@@ -336,13 +327,7 @@ def lint(
                deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint)
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
                    write_baseline=write_baseline, html_thumbnails=html_thumbnails)
-    try:
-        results = run_lint(run.targets(), run.config, run.settings)
-        for target, settings in run.remote_files.targets(run.config, run.settings):
-            run.linted.append(target)
-            results += run_lint([target], run.config, settings)
-    finally:
-        run.remote_files.close()
+    results = run.remote_files.run(run, lambda ts, s: run_lint(ts, run.config, s))
     if cost := s3_summary():
         typer.echo(f"manifest-lint: {cost}", err=True)
     raise typer.Exit(_finish(run, results, opts))
@@ -390,15 +375,8 @@ def fix(
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
                    fixing=True, html_thumbnails=html_thumbnails)
     diffs: list[str] = []
-    try:
-        results = run_fix(run.targets(), run.config, run.settings, diff=diff,
-                          on_diff=diffs.append)
-        for target, settings in run.remote_files.targets(run.config, run.settings):
-            run.linted.append(target)
-            results += run_fix([target], run.config, settings, diff=diff,
-                               on_diff=diffs.append)
-    finally:
-        run.remote_files.close()
+    results = run.remote_files.run(run, lambda ts, s: run_fix(
+        ts, run.config, s, diff=diff, on_diff=diffs.append))
     if diff:
         from manifest_lint.wording import plural
 

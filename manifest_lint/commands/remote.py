@@ -8,14 +8,29 @@ resolves a cloud-storage task's manifest. ``fix`` never writes to a bucket.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
 
 if TYPE_CHECKING:
     from manifest_lint.config import Config
     from manifest_lint.discovery import Target
-    from manifest_lint.engine import Settings
+    from manifest_lint.engine import FileResult, Settings
+
+
+RemoteOpt = Annotated[
+    bool, typer.Option("--remote", envvar="MANIFEST_LINT_REMOTE",
+                       help="Check s3:// media in their buckets (read-only; config: remote "
+                       "= true). Without it nothing touches the network.")
+]
+S3EndpointOpt = Annotated[
+    str | None, typer.Option("--s3-endpoint", help="S3 endpoint URL (MinIO, Ceph, R2...; "
+                             "default: the AWS chain's, e.g. AWS_ENDPOINT_URL_S3).",
+                             show_default=False)
+]
 
 
 def as_url(path: Path | str) -> str | None:
@@ -98,6 +113,19 @@ class RemoteFiles:
             own = replace(settings, remote=True, media_root=settings.media_root or folder)
             out.append((Target(local, url, kind, True), own))
         return out
+
+    def run(self, run: Any, job: Callable[[list[Target], Settings], list[FileResult]]
+            ) -> list[FileResult]:
+        """``job`` on the local targets of ``run`` (the CLI's ``_Run``), then on each file
+        named by a URL with its own settings; the copies are removed afterwards."""
+        try:
+            results = job(run.targets(), run.settings)
+            for target, settings in self.targets(run.config, run.settings):
+                run.linted.append(target)
+                results += job([target], settings)
+            return results
+        finally:
+            self.close()
 
     def _place(self, url: str, name: str, cache_dir: Path | None) -> Path:
         """Where the copy of ``url`` goes: a fixed place below the cache folder (so that the

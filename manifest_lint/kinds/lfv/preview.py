@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from manifest_lint.context import Settings
 
 
-def _checker(path: Path, config: Config, settings: Settings, base: Path | None
+def _checker(path: Path, config: Config, settings: Settings, base: Path | str | None
              ) -> MediaChecker:
     roots = parse_media_map(config.options("lfv").get("media-map", {}), config.root)
     return MediaChecker(str(path), roots, enabled=lambda _r: True, active=True,
