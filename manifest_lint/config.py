@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from manifest_lint.datasets.config import DatasetSpec, parse_datasets
 from manifest_lint.kinds import KINDS
 from manifest_lint.kinds.spec import Option
 
@@ -76,6 +77,7 @@ class Config:
     s3_endpoint: str = ""
     s3_concurrency: int = 32
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    datasets: dict[str, DatasetSpec] = field(default_factory=dict)  # [...datasets.<name>]
 
     def options(self, kind: str) -> dict[str, Any]:
         return self.kind_options[kind]
@@ -154,11 +156,11 @@ def load_config(explicit: Path | None, start: Path) -> Config:
 def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = "") -> Config:
     cfg = Config(path=path, root=root)
     for key, value in table.items():
-        if key in KINDS:
+        if key in KINDS or key == "datasets":
             continue
         spec = TOP_LEVEL.get(key)
         if spec is None:
-            raise ConfigError(_unknown(where, key, [*TOP_LEVEL, *KINDS]))
+            raise ConfigError(_unknown(where, key, [*TOP_LEVEL, *KINDS, "datasets"]))
         _check_type(where, key, value, spec)
     cfg.select = table.get("select")
     cfg.ignore = list(table.get("ignore", []))
@@ -173,6 +175,10 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
     cfg.s3_concurrency = int(table.get("s3-concurrency", 32))
     if cfg.s3_concurrency < 1:
         raise ConfigError(f"{where}: s3-concurrency must be at least 1")
+    try:
+        cfg.datasets = parse_datasets(table.get("datasets", {}), where or "config")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     for glob, kind in cfg.kinds.items():
         if kind not in KINDS and kind != "skip":
             raise ConfigError(

@@ -15,6 +15,7 @@ RULE_MODULES = (
     "manifest_lint.kinds.csv.rules",
     "manifest_lint.kinds.lfv.rules",
     "manifest_lint.kinds.cvat.rules",
+    "manifest_lint.datasets.rules",
 )
 
 _REGISTRY: dict[str, Rule] = {}
@@ -99,7 +100,7 @@ def all_rules() -> list[Rule]:
 
 
 def _prefix_order(code: str) -> int:
-    order = ("ML", "CSV", "LFV", "CVAT")
+    order = ("ML", "CSV", "LFV", "CVAT", "DS")
     prefix = code.rstrip("0123456789")
     return order.index(prefix) if prefix in order else len(order)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from manifest_lint.atomic import write_target
 from manifest_lint.config import Config
+from manifest_lint.datasets.run import DatasetPass
 from manifest_lint.datastats import split_stats
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.discovery import Target
@@ -57,6 +58,8 @@ def _unreadable(t: Target) -> FileResult | None:
 
 def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> list[FileResult]:
     selection = Selection(config, settings)
+    targets = list(targets)
+    datasets = DatasetPass(targets, config, settings, selection)
     results = []
     for t in targets:
         assert t.kind is not None
@@ -69,6 +72,9 @@ def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> l
                           _selection_for(t, selection), notes=notes, facts=facts)
         results.append(FileResult(t.path, t.display, t.kind, diags, notes=notes,
                                   stats=split_stats(facts) if settings.dataset_stats else None))
+        if datasets.wants(t.path):
+            datasets.collect(t.path, t.display, t.kind, facts)
+    datasets.finish(results)
     return results
 
 
@@ -79,17 +85,19 @@ class FixOutput:
 
 
 def fix_target(
-    t: Target, config: Config, settings: Settings, selection: Selection, *, diff: bool
+    t: Target, config: Config, settings: Settings, selection: Selection, *, diff: bool,
+    facts: dict[str, Any] | None = None,
 ) -> FixOutput:
     """Fix one file: lint, apply the non-overlapping safe fixes, re-lint, repeat until
-    nothing fixable is left; then replace the file atomically (or return a diff)."""
+    nothing fixable is left; then replace the file atomically (or return a diff).
+    ``facts`` gets what the last lint's checker left for later passes."""
     kind = t.kind
     assert kind is not None
     if (bad := _unreadable(t)) is not None:
         return FixOutput(bad)
     selection = _selection_for(t, selection)
     notes: list[str] = []
-    facts: dict[str, Any] = {}
+    facts = {} if facts is None else facts
 
     def lint(read_path: Path | None) -> list[Diagnostic]:
         notes[:] = [t.note] if t.note else []
@@ -157,10 +165,17 @@ def run_fix(
 ) -> list[FileResult]:
     settings = replace(settings, fixing=True)
     selection = Selection(config, settings)
+    targets = list(targets)
+    datasets = DatasetPass(targets, config, settings, selection)
     results = []
     for t in targets:
-        out = fix_target(t, config, settings, selection, diff=diff)
+        facts = datasets.facts_for(t.path)
+        out = fix_target(t, config, settings, selection, diff=diff, facts=facts)
         if out.diff:
             on_diff(out.diff)
         results.append(out.result)
+        if facts is not None:
+            assert t.kind is not None
+            datasets.collect(t.path, t.display, t.kind, facts)
+    datasets.finish(results)
     return results

@@ -107,7 +107,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     yield from file_diagnostics(ctx, st)
     ctx.facts["rows"] = st.rows  # for the media pass the kind registry runs after this one
     ctx.facts["bare_names"] = st.bare_names
-    # for reports (class balance): image -> line * _CLASS_SLOTS + class index, the classes
+    # for reports (class balance) and the dataset pass: image -> line * _CLASS_SLOTS +
+    # class index, and the classes
     ctx.facts.update(refs=st.seen, line_scale=_CLASS_SLOTS, class_names=st.class_names)
     if not st.seen_content and not st.rows:
         yield R.EMPTY_FILE.diag(ctx.display, 1, "label file has no rows; add `image,class` rows")

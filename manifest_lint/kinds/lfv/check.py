@@ -107,6 +107,7 @@ class _Scan:
         self.acc_error = ""
         self.acc_column = 1
         self.masks = 0  # mask references (for the note when media are not checked)
+        self.labels: dict[str, list[int]] = {}  # anomaly label -> [first line, single-label]
         self.media_off = ""  # why media are not checked, when they are not
         self.media = self._media()
         self.advance: Callable[[int], None] = no_progress  # set by check()
@@ -356,6 +357,9 @@ class _Scan:
         if first != start:
             yield self._repeat(sr, first, start, end)
             return
+        for label in info.anomaly_types:  # for the dataset pass
+            entry = self.labels.setdefault(label, [start, 0])
+            entry[1] += info.label == "anomaly" and len(info.anomaly_types) == 1
         yield from self._extras(sr, info.label, info, start, end)
 
     def _repeat(self, sr: str, first: int, start: int, end: int) -> Diagnostic:
@@ -403,7 +407,9 @@ class _Scan:
     # ------------------------------------------------------------- file level
 
     def finish(self) -> Iterator[Diagnostic]:
-        self.ctx.facts.update(normal=self.normal, anomaly=self.anomaly)  # for reports
+        # for reports and the dataset pass
+        self.ctx.facts.update(refs=self.seen, normal=self.normal, anomaly=self.anomaly,
+                              role=self.role, labels=self.labels, masks=self.masks)
         yield from decode_diagnostic(self.ctx, self.decoder.problem, R.ENCODING)
         if not self.content:
             yield R.EMPTY.diag(self.path, 1, "manifest has no JSON objects; add one line per "
@@ -429,7 +435,7 @@ class _Scan:
                 self.advance(1)
                 yield from diags
             yield from self.media.size_diagnostics()
-            self.ctx.facts["sizes"] = self.media.sizes
+            self.ctx.facts.update(sizes=self.media.sizes, digests=self.media.digests)
             if note := self.media.note():
                 self.ctx.note(note)
         elif self.media_off:

@@ -62,7 +62,7 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
         media.unchecked[f"no bare image name exists below {_show(base)} (use --media-root "
                         "to point at a local copy)"] += n
     yield from media.size_diagnostics()
-    ctx.facts["sizes"] = media.sizes  # for reports
+    ctx.facts.update(sizes=media.sizes, digests=media.digests)  # reports, the dataset pass
     add_note(ctx, media.note())
 
 

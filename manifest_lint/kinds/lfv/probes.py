@@ -39,12 +39,14 @@ def valid_outcome(outcome: Any, what: str) -> TypeGuard[list[Any]]:
         return False
     if outcome[0] in _PROBLEMS[kind]:
         return len(outcome) == 2 and isinstance(outcome[1], str)
-    if outcome[0] != "ok" or len(outcome) != (4 if kind == "mask" else 3):
+    if outcome[0] != "ok" or len(outcome) != 4:  # an image without its md5: an older release
         return False
     if not all(type(v) is int and v > 0 for v in outcome[1:3]):
         return False
-    return kind == "image" or (isinstance(outcome[3], dict) and all(
-        isinstance(k, str) and type(v) is int for k, v in outcome[3].items()))
+    if kind == "image":
+        return isinstance(outcome[3], str) and len(outcome[3]) == 32
+    return isinstance(outcome[3], dict) and all(
+        isinstance(k, str) and type(v) is int for k, v in outcome[3].items())
 
 
 def _head(path: str) -> bytes | str:
@@ -56,8 +58,10 @@ def _head(path: str) -> bytes | str:
 
 
 def _probe_image(path: str, deep: bool) -> list[Any]:
-    """``["ok", w, h]`` (stored size), or ``[problem kind, message]``; never raises."""
+    """``["ok", w, h, md5 of the file]`` (stored size), or ``[problem kind, message]``;
+    never raises."""
     from manifest_lint.media import MediaError
+    from manifest_lint.media.digest import file_md5
     from manifest_lint.media.images import probe_image
 
     head = _head(path)
@@ -73,7 +77,11 @@ def _probe_image(path: str, deep: bool) -> list[Any]:
             return ["too-large", f"is too large to decode safely ({exc.message}); Lookout "
                                  f"for Vision accepts at most {MAX_SIDE}x{MAX_SIDE}"]
         return ["format", f"cannot be read: {exc.message}; re-export it as PNG or JPEG"]
-    return ["ok", info.raw_width, info.raw_height]
+    try:
+        digest = file_md5(path)
+    except OSError as exc:
+        return ["format", f"cannot be read: {exc.strerror or exc}"]
+    return ["ok", info.raw_width, info.raw_height, digest]
 
 
 def _probe_mask(path: str) -> list[Any]:

@@ -54,6 +54,7 @@ class RecordInfo:
     class_name: Any = None  # as written, for messages
     masks: list[MaskRef] = field(default_factory=list)
     keys: tuple[str, str] | None = None  # (label, metadata) of a three-key canonical shape
+    anomaly_types: tuple[str, ...] = ()  # the colour maps' classes other than BACKGROUND
 
 
 def type_name(value: Any) -> str:
@@ -367,6 +368,8 @@ class _Record:
                 problems.append(f"entry {key!r} has no class-name")
             elif name.strip().casefold() != "background":
                 anomaly_classes += 1
+                if name.strip() not in self.info.anomaly_types:
+                    self.info.anomaly_types += (name.strip(),)
             hexc = entry.get("hex-color")
             if not isinstance(hexc, str) or not _HEX.fullmatch(hexc):
                 problems.append(f"entry {key!r} hex-color {hexc!r} is not #rrggbb")

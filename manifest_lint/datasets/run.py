@@ -1,0 +1,121 @@
+"""The dataset pass as the runner sees it: which files to keep facts of while they are
+linted, and, after the per-file lint, the checks of each dataset, their diagnostics put on
+the files they sit in and a note per dataset."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from manifest_lint.datasets.checks import Found, check_dataset, summary
+from manifest_lint.datasets.cvat import check_group
+from manifest_lint.datasets.entries import FileEntries
+from manifest_lint.datasets.grouping import Dataset, Member, plan
+from manifest_lint.engine import FileResult, Selection, lint_file
+from manifest_lint.kinds.csv import dataset as csv_dataset
+from manifest_lint.kinds.lfv import dataset as lfv_dataset
+from manifest_lint.rules import select_codes
+
+if TYPE_CHECKING:
+    from manifest_lint.config import Config
+    from manifest_lint.context import Settings
+    from manifest_lint.discovery import Target
+
+PREFIX = "DS"
+
+
+class DatasetPass:
+    """Plans the datasets of a run, collects what the per-file lint leaves of their files,
+    and checks them at the end."""
+
+    def __init__(self, targets: list[Target], config: Config, settings: Settings,
+                 selection: Selection) -> None:
+        self.config = config
+        self.settings = settings
+        self.selection = selection
+        codes = select_codes(selection.select, selection.ignore)
+        active = any(c.startswith(PREFIX) for c in codes)
+        self.datasets: list[Dataset] = plan(targets, config) if active else []
+        self._wanted = {m.path.resolve() for d in self.datasets if not d.cvat
+                        for m in d.members}
+        self._entries: dict[Path, FileEntries] = {}
+
+    def facts_for(self, path: Path) -> dict[str, Any] | None:
+        """A dict to collect the checker's facts in when ``path`` is in a dataset."""
+        return {} if self.wants(path) else None
+
+    def wants(self, path: Path) -> bool:
+        """Whether the facts of ``path`` are needed (it is in a dataset)."""
+        return path.resolve() in self._wanted
+
+    def collect(self, path: Path, display: str, kind: str, facts: dict[str, Any]) -> None:
+        """Keep the compact entries of a linted file (the rest of its facts is dropped)."""
+        self._entries[path.resolve()] = _entries(kind, path, display, facts)
+
+    def finish(self, results: list[FileResult]) -> None:
+        """Check every dataset; add the diagnostics (and result rows for files not among
+        the targets) and one note per dataset to ``results``."""
+        by_path = {r.path.resolve(): r for r in results}
+        for ds in self.datasets:
+            found, note = self._check(ds)
+            touched: set[Path] = set()
+            for path, diag in found:
+                key = path.resolve()
+                if diag.code not in self.selection.codes_for(path):
+                    continue
+                result = by_path.get(key)
+                if result is None:
+                    member = next(m for m in ds.members if m.path.resolve() == key)
+                    result = by_path[key] = FileResult(member.path, member.display,
+                                                       member.kind, [])
+                    results.append(result)
+                result.diagnostics.append(diag)
+                touched.add(key)
+            for key in touched:
+                by_path[key].diagnostics.sort(key=lambda d: d.sort_key())
+            first = next(m for m in ds.members if m.target)
+            by_path[first.path.resolve()].notes.append(note)
+        self._entries.clear()
+
+    def _check(self, ds: Dataset) -> tuple[list[Found], str]:
+        head = f"dataset {ds.name!r} ({ds.how})"
+        if ds.cvat:
+            counts: dict[str, int] = {}
+            manifests = [(m.path, m.display) for m in ds.members]
+            found = list(check_group(manifests, self.settings.media_root, counts))
+            n = len(manifests)
+            text = (f"{head}: {n} CVAT manifest{'s' if n != 1 else ''}, "
+                    f"{counts.get('records', 0):,} image records, "
+                    f"{counts.get('checksums', 0):,} distinct checksums")
+            return found, text + _also(ds)
+        train = [self._of(m) for m in ds.split("train")]
+        test = [self._of(m) for m in ds.split("test")]
+        found = list(check_dataset(train, test))
+        return found, f"{head}: {summary(train, test)}{_also(ds)}"
+
+    def _of(self, m: Member) -> FileEntries:
+        """The entries of a member; a member this run did not lint is linted quietly (its
+        own diagnostics are not reported) for them."""
+        key = m.path.resolve()
+        got = self._entries.get(key)
+        if got is None:
+            facts: dict[str, Any] = {}
+            settings = replace(self.settings, progress=False, fixing=False)
+            lint_file(m.path, m.display, m.kind, self.config, settings, self.selection,
+                      facts=facts)
+            got = self._entries[key] = _entries(m.kind, m.path, m.display, facts)
+        return got
+
+
+def _entries(kind: str, path: Path, display: str, facts: dict[str, Any]) -> FileEntries:
+    module = csv_dataset if kind == "csv" else lfv_dataset
+    return module.entries(path, display, facts)
+
+
+def _also(ds: Dataset) -> str:
+    others = [m.display for m in ds.members if not m.target]
+    if not others:
+        return ""
+    return f"; also read (not among the files given): {', '.join(others)}"
+
