@@ -58,3 +58,30 @@ def join_prefix(prefix: str, name: str) -> str:
     if not prefix or name.lower().startswith("s3:"):
         return name
     return prefix.rstrip("/") + "/" + name.lstrip("/")
+
+
+# Ground Truth writes this private-use character where an object key holds ':'.
+GT_COLON = "\uf03a"
+_INVISIBLE = frozenset({"Cf", "Co", "Cs", "Cn", "Zs", "Zl", "Zp"})
+
+
+def hidden_character(uri: str) -> str | None:
+    """What in ``uri`` will not match the S3 object key it is meant to name: U+F03A,
+    another invisible character (format, private use, non-ASCII space) or decomposed
+    accents; None for a plain key (any printable ASCII, or composed non-ASCII text)."""
+    if uri.isascii():
+        return None
+    import unicodedata
+
+    for i, ch in enumerate(uri, 1):
+        if ch == GT_COLON:
+            return (f"U+F03A at character {i}, the private-use character Ground Truth writes "
+                    "for ':' in object keys; the object's key has ':' there")
+        if ch != " " and unicodedata.category(ch) in _INVISIBLE:
+            name = unicodedata.name(ch, "unnamed")
+            return (f"U+{ord(ch):04X} {name} at character {i}, an invisible character that "
+                    "the object's key most likely does not have")
+    if not unicodedata.is_normalized("NFC", uri):
+        return ("decomposed accents (not Unicode NFC), so the bytes differ from a key typed "
+                "or uploaded in the usual composed form")
+    return None

@@ -190,7 +190,8 @@ class _Scan:
                     and (c is _ONE or (c.__class__ in _NUMBERS and 0 <= c <= 1))
                     and sr.__class__ is str
                     and sr.startswith(prefix) and sr.endswith(IMAGE_EXTENSIONS)
-                    and sr.find("//", plen) < 0 and (not escapes or sr.isprintable())
+                    and sr.find("//", plen) < 0 and sr.isascii()
+                    and (not escapes or sr.isprintable())
                 )
                 if ok and cd is not _MISSING and cd != last_date:
                     ok = cd.__class__ is str and _from_iso(cd) is not None

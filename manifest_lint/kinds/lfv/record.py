@@ -23,7 +23,7 @@ from manifest_lint.kinds.lfv.serialize import (
     parse_date,
 )
 from manifest_lint.rules import Rule
-from manifest_lint.s3 import S3Uri, check_s3_uri
+from manifest_lint.s3 import S3Uri, check_s3_uri, hidden_character
 
 SOURCE_REF = "source-ref"
 META = "-metadata"
@@ -156,10 +156,17 @@ class _Record:
         else:
             problem = parsed or "a relative path; Lookout for Vision reads images from S3 only"
             self.diag(R.INVALID_SOURCE_REF, f"source-ref {sr!r}: {problem}", at=SOURCE_REF)
+        self.hidden(sr, "source-ref", SOURCE_REF)
         if not sr.lower().endswith(IMAGE_EXTENSIONS):
             self.diag(R.EXTENSION,
                       f"source-ref {sr!r} does not end in .png, .jpg or .jpeg; Lookout for "
                       "Vision accepts only PNG and JPEG images", at=SOURCE_REF)
+
+    def hidden(self, uri: str, what: str, at: str) -> None:
+        problem = hidden_character(uri)
+        if problem is not None:
+            self.diag(R.HIDDEN_CHARACTER, f"{what} {uri!r} holds {problem}: the S3 object "
+                                          "will not be found; correct the URI", at=at)
 
     # --------------------------------------------------------------------- pairs
 
@@ -335,6 +342,7 @@ class _Record:
             if not ref.lower().endswith(".png"):
                 self.diag(R.MASK_EXTENSION, f"mask {ref!r} does not end in .png; masks must "
                                             "be PNG images", at=base)
+            self.hidden(ref, f"mask {base}", base)
         colors = self.color_map(meta, mk)
         self.human_annotated(meta, mk)
         self.confidence(meta, mk)

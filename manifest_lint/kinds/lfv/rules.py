@@ -242,6 +242,18 @@ name, but another extension usually means a wrong file (a `.tif`, a folder marke
     bad=_sub("img1.jpg", "img1.tif"),
     good=_LINE,
 )
+HIDDEN_CHARACTER = rule(
+    "LFV113", "lfv-hidden-key-character", "lfv", "warning", False,
+    "An image or mask URI holds U+F03A or another invisible character the S3 key lacks.",
+    why="""
+Ground Truth output arrives with U+F03A (a private-use character) where the S3 key has a
+colon, e.g. in the timestamped keys of segmentation masks; zero-width spaces, non-breaking
+spaces and decomposed accents slip in through copy and paste. The URI then names another key
+than the object's, and the image or mask is not found at import or training time.
+""",
+    bad=_sub("img1.jpg", "img\\uf03a1.jpg"),
+    good=_LINE,
+)
 
 # ----------------------------------------------------------------- LFV2xx segmentation
 
@@ -424,7 +436,8 @@ from manifest_lint.kinds.lfv.rules_media import (  # noqa: E402
 __all__ = [
     "BACKGROUND", "BLANK", "BOM", "BUCKETS", "CLASS_CASE", "COLOR_CONFIDENCE", "COLOR_MAP",
     "CONFIDENCE", "CREATION_DATE", "DUPLICATE", "DUPLICATE_COLOR", "EMPTY", "ENCODING",
-    "EXTENSION", "HUMAN_ANNOTATED", "IMAGE_DIMENSIONS", "IMAGE_FILE_SIZE", "IMAGE_FORMAT",
+    "EXTENSION", "HIDDEN_CHARACTER", "HUMAN_ANNOTATED", "IMAGE_DIMENSIONS", "IMAGE_FILE_SIZE",
+    "IMAGE_FORMAT",
     "INVALID_JSON", "INVALID_SOURCE_REF", "LABEL_TYPE", "LABEL_VALUE", "MASK_COLORS",
     "MASK_EXTENSION", "MASK_FORMAT", "MASK_PAIR", "MASK_REF", "MASK_SIZE", "MASK_TYPE",
     "MEDIA_MISSING", "MISSING_LABEL", "MISSING_SOURCE_REF", "MULTILINE", "MULTIPLE_LABELS",
