@@ -82,10 +82,17 @@ def test_golden_video_manifest_is_clean(deep: bool) -> None:
 
 
 def test_golden_manifests_are_clean_through_the_cli() -> None:
+    # The two golden manifests list the same images in two orders: linted together they
+    # are one CVAT group whose every image is listed twice (DS102), which is true, but not
+    # what this test is about.
     r = run_cli("lint", "--deep", "--media-root", GOLDEN / "images", "-f", "json",
+                "--ignore", "DS",
                 GOLDEN / "images_lexicographical.jsonl", GOLDEN / "images_natural.jsonl")
     assert r.code == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["diagnostics"] == []
+    r = run_cli("lint", "--deep", "--media-root", GOLDEN / "images", "-f", "json",
+                GOLDEN / "images_lexicographical.jsonl", GOLDEN / "images_natural.jsonl")
+    assert {d["code"] for d in json.loads(r.stdout)["diagnostics"]} == {"DS102"}
     r = run_cli("lint", "--deep", "-f", "json", GOLDEN / "video.jsonl")
     assert r.code == 0 and json.loads(r.stdout)["diagnostics"] == []
 
