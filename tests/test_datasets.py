@@ -374,3 +374,12 @@ def test_lfv113_good_plain_and_composed_keys(tmp_path: Path) -> None:
              [obj("s3://bucket/img/1.jpg"), obj("s3://bucket/img/caf\u00e9.jpg")])
     _c, report, _e = lint_json(tmp_path, "--select", "LFV113")
     assert report["diagnostics"] == []
+
+
+def test_cvat_group_of_one_given_file_reports_only_what_involves_it(tmp_path: Path) -> None:
+    cvat_manifest(tmp_path / "data" / "manifest.jsonl", [("a", SUMS[0])])
+    cvat_manifest(tmp_path / "data" / "x" / "manifest.jsonl", [("b", SUMS[1]), ("c", SUMS[1])])
+    cvat_manifest(tmp_path / "data" / "y" / "manifest.jsonl", [("d", SUMS[0])])
+    # data/x's own duplicate is none of this run's business; data/y repeats the given file.
+    assert ds_found(tmp_path, "--no-media", "data/manifest.jsonl") == [
+        ("data/y/manifest.jsonl", 3, "DS201")]

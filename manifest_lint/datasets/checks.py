@@ -19,7 +19,9 @@ MIN_TEST = (10, 10)  # normal, anomaly
 LOCALIZATION_CAPS = {"train": 8_000, "test": 800}
 SPLIT_NAMES = {"train": "training", "test": "test"}
 
-Found = tuple[Path, Diagnostic]  # the file a diagnostic belongs to, and the diagnostic
+# the file a diagnostic sits in, the diagnostic, and the file of the earlier occurrence it
+# names (None for a count over the dataset)
+Found = tuple[Path, Diagnostic, Path | None]
 
 
 def primary(files: list[FileEntries]) -> list[FileEntries]:
@@ -58,7 +60,7 @@ def leakage(train: list[FileEntries], test: list[FileEntries]) -> Iterator[Found
                         f"image {ref!r} is also in the training split (also in "
                         f"{src.display}:{src.line(packed)}); the test score of a model "
                         "trained on it means nothing: keep each image in one split",
-                    )
+                    ), src.path
                     break
 
 
@@ -83,13 +85,13 @@ def content(train: list[FileEntries], test: list[FileEntries]) -> Iterator[Found
                         f"image {ref!r} has the same bytes as training image {s_ref!r} "
                         f"(also in {where}); a renamed copy leaks into the test split: "
                         "remove one of them",
-                    )
+                    ), s_file.path
                 else:
                     yield f.path, R.DUPLICATE_CONTENT.diag(
                         f.display, line,
                         f"image {ref!r} has the same bytes as {s_ref!r} (also in {where}); "
                         f"the {SPLIT_NAMES[split]} split holds one picture twice: keep one",
-                    )
+                    ), s_file.path
 
 
 def image_sizes(files: list[FileEntries]) -> Iterator[Found]:
@@ -115,7 +117,7 @@ def image_sizes(files: list[FileEntries]) -> Iterator[Found]:
                 f"image is {own[0]}x{own[1]} but most images of the project "
                 f"({count} of {total}, training and test together) are {major[0]}x{major[1]}; "
                 "all images of a Lookout for Vision project must have one size: resize it",
-            )
+            ), None
 
 
 def anomaly_labels(train: list[FileEntries], test: list[FileEntries]) -> Iterator[Found]:
@@ -132,7 +134,7 @@ def anomaly_labels(train: list[FileEntries], test: list[FileEntries]) -> Iterato
                         f"anomaly label {label!r} is the {MAX_LABELS + 1}st of the project "
                         f"(training and test together); Lookout for Vision allows at most "
                         f"{MAX_LABELS}: merge or drop labels",
-                    )
+                    ), None
     if not order or not primary(train) or not primary(test):
         return
     for split, files in (("train", train), ("test", test)):
@@ -149,7 +151,7 @@ def anomaly_labels(train: list[FileEntries], test: list[FileEntries]) -> Iterato
                 f"{'s' if single != 1 else ''} in the {SPLIT_NAMES[split]} split; Lookout for "
                 f"Vision needs at least {MIN_PER_LABEL} in each of the training and the test "
                 "dataset (images with several anomaly types do not count): add images",
-            )
+            ), None
 
 
 def test_minimums(test: list[FileEntries]) -> Iterator[Found]:
@@ -170,7 +172,7 @@ def test_minimums(test: list[FileEntries]) -> Iterator[Found]:
             f"{' (' + ', '.join(f.display for f in files) + ')' if len(files) > 1 else ''}; "
             "a project with a test dataset needs at least 10 normal and 10 anomalous test "
             "images: add images",
-        )
+        ), None
 
 
 def localization_cap(split: str, files: list[FileEntries]) -> Iterator[Found]:
@@ -191,7 +193,7 @@ def localization_cap(split: str, files: list[FileEntries]) -> Iterator[Found]:
                 f"{total:,} images in the {SPLIT_NAMES[split]} split of a segmentation "
                 f"project (this line is number {cap + 1:,}); anomaly localization accepts at "
                 f"most {cap:,}: split off or drop images",
-            )
+            ), None
             return
         before += len(f.refs)
 

@@ -30,7 +30,7 @@ def check_group(manifests: list[tuple[Path, str]], media_root: Path | None,
                         f"image {rec.name!r} ({_show(rec.file)}) is also listed by another "
                         f"manifest of the group (also in {manifests[first[0]][1]}:{first[1]}); "
                         "list each image in one manifest",
-                    )
+                    ), manifests[first[0]][0]
                 continue
             if rec.checksum is None:
                 continue
@@ -42,7 +42,7 @@ def check_group(manifests: list[tuple[Path, str]], media_root: Path | None,
                     f"image {rec.name!r} has the same pixels (checksum {rec.checksum}) as the "
                     f"image also in {where}; one picture under two names is labelled twice: "
                     "keep one",
-                )
+                ), manifests[earlier[0]][0]
     counts["checksums"] = len(sums)
 
 

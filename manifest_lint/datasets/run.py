@@ -55,15 +55,19 @@ class DatasetPass:
 
     def finish(self, results: list[FileResult]) -> None:
         """Check every dataset; add the diagnostics (and result rows for files not among
-        the targets) and one note per dataset to ``results``."""
+        the targets) and one note per dataset to ``results``. A duplicate between two
+        files that are not among the targets is left out: it is not this run's business."""
         by_path = {r.path.resolve(): r for r in results}
         for ds in self.datasets:
             found, note = self._check(ds)
+            targets = {m.path.resolve() for m in ds.members if m.target}
             touched: set[Path] = set()
-            for path, diag in found:
+            for path, diag, other in found:
                 key = path.resolve()
                 if diag.code not in self.selection.codes_for(path):
                     continue
+                if other is not None and key not in targets and other.resolve() not in targets:
+                    continue  # between two files this run was not asked about
                 result = by_path.get(key)
                 if result is None:
                     member = next(m for m in ds.members if m.path.resolve() == key)
