@@ -174,17 +174,14 @@ def _lfv_files(folder: Path, config: Config) -> list[tuple[Path, str]]:
 
 def _inferred_lfv(known: dict[Path, Target], config: Config) -> list[Dataset]:
     out: dict[Path, Dataset] = {}
-    for key, t in known.items():
-        if t.kind not in LFV_KINDS:
-            continue
-        folder = key.parent
+    folders = sorted({key.parent for key, t in known.items() if t.kind in LFV_KINDS})
+    for folder in folders:  # each folder is listed once, however many targets it holds
         pair = _pair_in_folder(folder, config, known)
         if pair is not None:
             out.setdefault(folder, pair)
-            continue
-        parent_role = role_of_name(folder.name)
-        if parent_role and (twin := _split_folders(folder.parent, config, known)) is not None:
-            out.setdefault(folder.parent, twin)
+        elif (role_of_name(folder.name) and folder.parent not in out
+              and (twin := _split_folders(folder.parent, config, known)) is not None):
+            out[folder.parent] = twin
     return list(out.values())
 
 
