@@ -85,6 +85,9 @@ def test_ds101_leakage_between_csv_files(tmp_path: Path) -> None:
            "test.csv" in err.replace(tmp_path.name, "ds101_leakage_between_csv_0")
     assert "train 22 images (12 normal, 10 anomaly)" in err
     assert "test 21 images (11 normal, 10 anomaly)" in err
+    # The note is in the JSON report too.
+    notes = [n["message"] for n in report["notes"] if n["path"] == "train.csv"]
+    assert any(m.startswith("dataset '") and "test 21 images" in m for m in notes)
 
 
 def test_ds101_good_splits_do_not_share_images(tmp_path: Path) -> None:

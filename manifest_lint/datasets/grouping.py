@@ -80,6 +80,8 @@ def display_of(path: Path) -> str:
 def kind_of(path: Path, config: Config) -> str | None:
     """The kind of ``path`` as discovery decides it (``kinds`` from the config, else the
     name and first bytes); None for other files and excluded ones."""
+    if not path.is_file():  # only regular files are opened (a FIFO would block)
+        return None
     rel = config.relpath(path)
     if config.exclude and globs.match_any(config.exclude, rel):
         return None
@@ -107,8 +109,8 @@ def plan(targets: list[Target], config: Config) -> list[Dataset]:
 
 def _member(path: Path, kind: str, split: str, known: dict[Path, Target]) -> Member:
     t = known.get(path.resolve())
-    if t is not None:
-        return Member(t.path, t.display, kind, split, True)
+    if t is not None:  # a sibling added only for its CSV sync counts as not given
+        return Member(t.path, t.display, kind, split, t.only is None)
     return Member(path, display_of(path), kind, split, False)
 
 

@@ -103,6 +103,8 @@ class DatasetPass:
         own diagnostics are not reported) for them."""
         key = m.path.resolve()
         got = self._entries.get(key)
+        if got is None and m.target:  # a target that was not linted (not a regular file)
+            got = FileEntries(m.path, m.display, m.kind, read=False)
         if got is None:
             facts: dict[str, Any] = {}
             settings = replace(self.settings, progress=False, fixing=False)
