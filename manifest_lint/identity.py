@@ -34,6 +34,7 @@ FILE_SCOPED: frozenset[str] = frozenset({
     "CSV001", "CSV002", "CSV004", "CSV303",
     "LFV001", "LFV002", "LFV006", "LFV302", "LFV303", "LFV304", "LFV305", "LFV501",
     "CVAT001", "CVAT002", "CVAT005", "CVAT007", "CVAT105", "CVAT503",
+    "DS302", "DS304", "DS305",
 })
 FILE_KEY = "file"
 BLANK_KEY = "blank"

@@ -31,7 +31,7 @@ def lfv_line(ref: str, cls: str = "normal") -> str:
 
 def demo_dataset(folder: Path) -> Path:
     """A copy of fixtures/demo at ``folder``: CSV, LfV and CVAT files with errors and
-    warnings (and one clean CSV, test.csv)."""
+    warnings (and test.csv, clean on its own, which shares one image with train.csv)."""
     shutil.copytree(FIXTURES / "demo", folder)
     return folder
 

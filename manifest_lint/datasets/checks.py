@@ -67,17 +67,18 @@ def leakage(train: list[FileEntries], test: list[FileEntries]) -> Iterator[Found
 def content(train: list[FileEntries], test: list[FileEntries]) -> Iterator[Found]:
     """DS201 (same bytes, another name, one split) and DS202 (across the splits), from the
     md5 of image files the media pass reached."""
-    first: dict[str, tuple[str, FileEntries, int, str]] = {}  # md5 -> split, file, line, ref
+    # md5 -> split, file, line, ref, local file of its first image
+    first: dict[str, tuple[str, FileEntries, int, str, str]] = {}
     for split, files in (("train", train), ("test", test)):
         for f in files:
-            for digest, line, ref in f.digests:
+            for digest, line, ref, local in f.digests:
                 seen = first.get(digest)
                 if seen is None:
-                    first[digest] = (split, f, line, ref)
+                    first[digest] = (split, f, line, ref, local)
                     continue
-                s_split, s_file, s_line, s_ref = seen
-                if s_ref == ref:
-                    continue  # the same reference: DS101 or the file's own duplicate rule
+                s_split, s_file, s_line, s_ref, s_local = seen
+                if s_ref == ref or s_local == local:
+                    continue  # the same image: DS101 or the file's own duplicate rule
                 where = f"{s_file.display}:{s_line}"
                 if s_split != split:
                     yield f.path, R.CONTENT_LEAKAGE.diag(
@@ -97,6 +98,7 @@ def content(train: list[FileEntries], test: list[FileEntries]) -> Iterator[Found
 def image_sizes(files: list[FileEntries]) -> Iterator[Found]:
     """DS301: images whose size is not the project's majority size, except those their own
     file already reports (LFV405 flags each file's minority sizes)."""
+    files = primary(files)
     totals: Counter[tuple[int, int]] = Counter()
     for f in files:
         for size, lines in f.sizes.items():

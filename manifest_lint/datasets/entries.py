@@ -34,8 +34,9 @@ class FileEntries:
     labels: dict[str, list[int]] = field(default_factory=dict)
     masks: int = 0  # mask references (a segmentation dataset when > 0)
     sizes: Mapping[tuple[int, int], array[int]] = field(default_factory=dict)  # size -> lines
-    # (md5 of the image file, line, reference) for the images the media pass reached
-    digests: list[tuple[str, int, str]] = field(default_factory=list)
+    # (md5 of the image file, line, reference, local file) for the images the media pass
+    # reached
+    digests: list[tuple[str, int, str, str]] = field(default_factory=list)
 
     def line(self, packed: int) -> int:
         """The physical line of a packed ``refs`` value."""

@@ -55,7 +55,7 @@ class DatasetPass:
 
     def finish(self, results: list[FileResult]) -> None:
         """Check every dataset; add the diagnostics (and result rows for files not among
-        the targets) and one note per dataset to ``results``. A duplicate between two
+        the targets) and one note per dataset (but a lone CVAT manifest) to ``results``. A duplicate between two
         files that are not among the targets is left out: it is not this run's business."""
         by_path = {r.path.resolve(): r for r in results}
         for ds in self.datasets:
@@ -78,8 +78,9 @@ class DatasetPass:
                 touched.add(key)
             for key in touched:
                 by_path[key].diagnostics.sort(key=lambda d: d.sort_key())
-            first = next(m for m in ds.members if m.target)
-            by_path[first.path.resolve()].notes.append(note)
+            if note:
+                first = next(m for m in ds.members if m.target)
+                by_path[first.path.resolve()].notes.append(note)
         self._entries.clear()
 
     def _check(self, ds: Dataset) -> tuple[list[Found], str]:
@@ -89,7 +90,9 @@ class DatasetPass:
             manifests = [(m.path, m.display) for m in ds.members]
             found = list(check_group(manifests, self.settings.media_root, counts))
             n = len(manifests)
-            text = (f"{head}: {n} CVAT manifest{'s' if n != 1 else ''}, "
+            if n == 1:  # a manifest alone is checked for repeated checksums, without a note
+                return found, ""
+            text = (f"{head}: {n} CVAT manifests, "
                     f"{counts.get('records', 0):,} image records, "
                     f"{counts.get('checksums', 0):,} distinct checksums")
             return found, text + _also(ds)

@@ -130,7 +130,7 @@ class MediaChecker(RemoteMedia):
         self.unchecked: Counter[str] = Counter()
         self.checked = 0
         self.sizes: dict[tuple[int, int], array[int]] = {}
-        self.digests: list[tuple[str, int, str]] = []  # (file md5, line, reference)
+        self.digests: list[tuple[str, int, str, str]] = []  # (file md5, line, ref, file)
         self._stores: dict[Path, LocalStore] = {}
         self.work: OrderedWork[MediaTask, dict[str, list[Any]]] = OrderedWork(
             probe_files, workers=worker_count(jobs) if deep else 1, send=_probes_of)
@@ -328,7 +328,7 @@ class MediaChecker(RemoteMedia):
                 f"{MIN_SIDE} to {MAX_SIDE} pixels on each side: resize it",
             ))
         if len(outcome) > 3:
-            self.digests.append((outcome[3], line, ref))
+            self.digests.append((outcome[3], line, ref, loc.path))
         lines = self.sizes.get((w, h))
         if lines is None:
             lines = self.sizes[(w, h)] = array("L")
