@@ -55,8 +55,9 @@ class DatasetPass:
 
     def finish(self, results: list[FileResult]) -> None:
         """Check every dataset; add the diagnostics (and result rows for files not among
-        the targets) and one note per dataset (but a lone CVAT manifest) to ``results``. A duplicate between two
-        files that are not among the targets is left out: it is not this run's business."""
+        the targets) and one note per dataset (but a lone CVAT manifest) to ``results``.
+        A duplicate between two files that are not among the targets is left out: it is
+        not this run's business."""
         by_path = {r.path.resolve(): r for r in results}
         for ds in self.datasets:
             found, note = self._check(ds)
