@@ -386,3 +386,23 @@ def test_cvat_group_of_one_given_file_reports_only_what_involves_it(tmp_path: Pa
     # data/x's own duplicate is none of this run's business; data/y repeats the given file.
     assert ds_found(tmp_path, "--no-media", "data/manifest.jsonl") == [
         ("data/y/manifest.jsonl", 3, "DS201")]
+
+
+def test_ds202_ds301_manifests_through_media_map(tmp_path: Path) -> None:
+    (tmp_path / "manifest-lint.toml").write_text(
+        '[lfv]\nmedia-map = { "s3://bucket/" = "media" }\n')
+    media = tmp_path / "media"
+    for i in range(3):
+        jpeg(media / "tr" / f"{i}.jpg", color=(i * 40, 0, 0))
+    png(media / "te" / "big.png", size=(96, 64))
+    (media / "te" / "renamed.jpg").write_bytes((media / "tr" / "1.jpg").read_bytes())
+    manifest(tmp_path / "data" / "train.manifest",
+             [obj(f"s3://bucket/tr/{i}.jpg") for i in range(3)] + [obj("s3://bucket/tr/0.jpg")])
+    manifest(tmp_path / "data" / "test.manifest",
+             [obj("s3://bucket/te/big.png"), obj("s3://bucket/te/renamed.jpg")])
+    found = [f for f in ds_found(tmp_path) if f[2] != "DS304"]
+    assert found == [("data/test.manifest", 1, "DS301"), ("data/test.manifest", 2, "DS202")]
+    _c, report, _e = lint_json(tmp_path)
+    note = next(n["message"] for n in report["notes"] if n["message"].startswith("dataset"))
+    # the repeated line of train.manifest (LFV301) is one image, counted once
+    assert "train 3 images (3 normal, 0 anomaly)" in note

@@ -347,16 +347,15 @@ class _Scan:
         if not diags and info.keys is not None:
             self._template(obj[info.keys[1]])
         self.masks += len(info.masks)
+        sr = info.source_ref
+        if sr is not None and (first := self.seen.setdefault(sr, start)) != start:
+            yield self._repeat(sr, first, start, end)  # counted once, as on the fast path
+            return
         if info.label == "anomaly":
             self.anomaly += 1
         elif info.label == "normal":
             self.normal += 1
-        sr = info.source_ref
         if sr is None:
-            return
-        first = self.seen.setdefault(sr, start)
-        if first != start:
-            yield self._repeat(sr, first, start, end)
             return
         for label in info.anomaly_types:  # for the dataset pass
             entry = self.labels.setdefault(label, [start, 0])
