@@ -223,6 +223,9 @@ def test_ds201_ds202_same_bytes_under_other_names(tmp_path: Path) -> None:
     media_project(tmp_path, ["a.jpg", "b.jpg", "a_copy.jpg"], ["c.jpg", "b_copy.jpg"])
     found = [f for f in ds_found(tmp_path) if f[2] != "DS304"]
     assert found == [("test.csv", 2, "DS202"), ("train.csv", 3, "DS201")]
+    # Selected alone, they still have the media looked at.
+    assert ds_found(tmp_path, "--select", "DS201,DS202") == [("test.csv", 2, "DS202"),
+                                                             ("train.csv", 3, "DS201")]
 
 
 def test_ds201_ds202_good_distinct_images(tmp_path: Path) -> None:

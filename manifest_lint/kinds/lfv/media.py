@@ -51,6 +51,14 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 BACKGROUND_COLORS = frozenset({"#ffffff", "#000000"})
 MEDIA_RULES = (R.MEDIA_MISSING, R.IMAGE_FORMAT, R.IMAGE_DIMENSIONS, R.IMAGE_FILE_SIZE,
                R.SIZE_MISMATCH, R.MASK_FORMAT, R.MASK_SIZE, R.MASK_COLORS, R.PATH_ESCAPE)
+# Codes of the dataset pass that judge what the media checks measure (file digests, sizes).
+DATASET_MEDIA_CODES = ("DS201", "DS202", "DS301")
+
+
+def media_wanted(ctx: CheckContext) -> bool:
+    """Whether any selected rule needs the media of this file looked at."""
+    return (any(ctx.enabled(r) for r in MEDIA_RULES)
+            or any(c in ctx.enabled_codes for c in DATASET_MEDIA_CODES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +155,7 @@ class MediaChecker(RemoteMedia):
         """A checker configured from the run's settings and ``[tool.manifest-lint.lfv]``."""
         mapping = ctx.config.options("lfv").get("media-map", {})
         roots = parse_media_map(mapping, ctx.config.root)
-        wanted = any(ctx.enabled(r) for r in MEDIA_RULES)
+        wanted = media_wanted(ctx)
         return cls(
             ctx.display, roots, enabled=ctx.enabled,
             active=wanted and not ctx.settings.no_media,
