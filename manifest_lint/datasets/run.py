@@ -60,7 +60,10 @@ class DatasetPass:
         not this run's business."""
         by_path = {r.path.resolve(): r for r in results}
         for ds in self.datasets:
-            found, note = self._check(ds)
+            try:
+                found, note = self._check(ds)
+            except Exception as exc:  # noqa: BLE001 - reported as ML002, never a traceback
+                found, note = self._internal(ds, exc), ""
             targets = {m.path.resolve() for m in ds.members if m.target}
             touched: set[Path] = set()
             for path, diag, other in found:
@@ -83,6 +86,16 @@ class DatasetPass:
                 first = next(m for m in ds.members if m.target)
                 by_path[first.path.resolve()].notes.append(note)
         self._entries.clear()
+
+    @staticmethod
+    def _internal(ds: Dataset, exc: Exception) -> list[Found]:
+        from manifest_lint.kinds.common import INTERNAL
+
+        first = next(m for m in ds.members if m.target)
+        return [(first.path, INTERNAL.diag(
+            first.display, 1,
+            f"internal error in the dataset pass of dataset {ds.name!r}: "
+            f"{type(exc).__name__}: {exc}; please report this"), None)]
 
     def _check(self, ds: Dataset) -> tuple[list[Found], str]:
         head = f"dataset {ds.name!r} ({ds.how})"
