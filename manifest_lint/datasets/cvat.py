@@ -13,7 +13,7 @@ from manifest_lint.datasets.checks import Found
 from manifest_lint.kinds.cvat.dataset import records
 
 
-def check_group(manifests: list[tuple[Path, str]], media_root: Path | None,
+def check_group(manifests: list[tuple[Path, str]], media_root: Path | str | None,
                 counts: dict[str, int]) -> Iterator[Found]:
     """Diagnostics for the manifests ``(path, display)`` of one group, in order; ``counts``
     gets the number of records and distinct checksums, for the note."""
@@ -47,6 +47,8 @@ def check_group(manifests: list[tuple[Path, str]], media_root: Path | None,
 
 
 def _show(path: str) -> str:
+    if "://" in path:
+        return path
     p = Path(path)
     try:
         return p.relative_to(Path.cwd()).as_posix()

@@ -102,7 +102,7 @@ class DatasetPass:
         if ds.cvat:
             counts: dict[str, int] = {}
             manifests = [(m.path, m.display) for m in ds.members]
-            found = list(check_group(manifests, self.settings.media_root, counts))
+            found = list(check_group(manifests, self._cvat_media_root(), counts))
             n = len(manifests)
             if n == 1:  # a manifest alone is checked for repeated checksums, without a note
                 return found, ""
@@ -114,6 +114,16 @@ class DatasetPass:
         test = [self._of(m) for m in ds.split("test")]
         found = list(check_dataset(train, test))
         return found, f"{head}: {summary(train, test)}{_also(ds)}"
+
+    def _cvat_media_root(self) -> Path | str | None:
+        """Where CVAT names resolve: ``--media-root``, else the ``cvat`` table's
+        ``media-root`` (as the CVAT checker decides it), else each manifest's folder."""
+        if self.settings.media_root is not None:
+            return self.settings.media_root
+        configured = str(self.config.options("cvat").get("media-root") or "")
+        if not configured:
+            return None
+        return configured if configured.startswith("s3://") else self.config.root / configured
 
     def _of(self, m: Member) -> FileEntries:
         """The entries of a member; a member this run did not lint is linted quietly (its

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from manifest_lint.kinds.cvat.reading import loads
 from manifest_lint.kinds.cvat.structure import is_checksum
+from manifest_lint.s3 import is_remote
 from manifest_lint.textio import iter_raw_lines
 
 
@@ -28,10 +29,12 @@ class Record:
     checksum: str | None
 
 
-def records(path: Path, media_root: Path | None) -> Iterator[Record]:
+def records(path: Path, media_root: Path | str | None) -> Iterator[Record]:
     """The image records of the manifest at ``path``; nothing for a video manifest or a
-    file that cannot be read."""
-    base = os.path.abspath(media_root or path.parent)
+    file that cannot be read. ``media_root`` may be an ``s3://`` prefix."""
+    url = (media_root.rstrip("/") + "/"
+           if isinstance(media_root, str) and is_remote(media_root) else "")
+    base = os.path.abspath(media_root or path.parent) if not url else ""
     try:
         f = open(path, "rb")
     except OSError:
@@ -49,6 +52,7 @@ def records(path: Path, media_root: Path | None) -> Iterator[Record]:
             if not isinstance(name, str) or not isinstance(ext, str) or n <= 2:
                 continue
             full = name + ext
-            file = os.path.normpath(os.path.join(base, *full.split("/")))
+            file = (url + full if url
+                    else os.path.normpath(os.path.join(base, *full.split("/"))))
             checksum = obj.get("checksum")
             yield Record(n, full, file, checksum if is_checksum(checksum) else None)
