@@ -115,9 +115,9 @@ class _Scan:
 
     def _media(self) -> MediaChecker | None:
         """A media checker when media are checked (else ``media_off`` says why)."""
-        from manifest_lint.kinds.lfv.media import MediaChecker, media_wanted
+        from manifest_lint.kinds.lfv.media import MediaChecker
 
-        if not media_wanted(self.ctx):
+        if not R.media_wanted(self.ctx.enabled_codes):
             return None
         if self.ctx.settings.no_media:
             self.media_off = "--no-media"

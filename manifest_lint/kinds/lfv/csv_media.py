@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.csv.rows import HEADER_WORDS, Row, canonical_class, rows_of
 from manifest_lint.kinds.lfv import rules as R
-from manifest_lint.kinds.lfv.media import MediaChecker, MediaTask, _show, add_note, media_wanted
+from manifest_lint.kinds.lfv.media import MediaChecker, MediaTask, _show, add_note
+from manifest_lint.kinds.lfv.rules_media import media_wanted
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
     """
     rows = int(ctx.facts.get("rows", 0))
     bare_names = int(ctx.facts.get("bare_names", 0))
-    if ctx.settings.no_media or not media_wanted(ctx):
-        if rows and ctx.settings.no_media and media_wanted(ctx):
+    if ctx.settings.no_media or not media_wanted(ctx.enabled_codes):
+        if rows and ctx.settings.no_media and media_wanted(ctx.enabled_codes):
             add_note(ctx, f"{plural(rows, 'media reference')} not checked: --no-media")
         return  # no second pass over the CSV just to count what was not checked
     if not ctx.config.options("lfv").get("media-map") and not bare_names and not ctx.remote:

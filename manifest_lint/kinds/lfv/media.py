@@ -51,14 +51,6 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 BACKGROUND_COLORS = frozenset({"#ffffff", "#000000"})
 MEDIA_RULES = (R.MEDIA_MISSING, R.IMAGE_FORMAT, R.IMAGE_DIMENSIONS, R.IMAGE_FILE_SIZE,
                R.SIZE_MISMATCH, R.MASK_FORMAT, R.MASK_SIZE, R.MASK_COLORS, R.PATH_ESCAPE)
-# Codes of the dataset pass that judge what the media checks measure (file digests, sizes).
-DATASET_MEDIA_CODES = ("DS201", "DS202", "DS301")
-
-
-def media_wanted(ctx: CheckContext) -> bool:
-    """Whether any selected rule needs the media of this file looked at."""
-    return (any(ctx.enabled(r) for r in MEDIA_RULES)
-            or any(c in ctx.enabled_codes for c in DATASET_MEDIA_CODES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +147,7 @@ class MediaChecker(RemoteMedia):
         """A checker configured from the run's settings and ``[tool.manifest-lint.lfv]``."""
         mapping = ctx.config.options("lfv").get("media-map", {})
         roots = parse_media_map(mapping, ctx.config.root)
-        wanted = media_wanted(ctx)
+        wanted = R.media_wanted(ctx.enabled_codes)
         return cls(
             ctx.display, roots, enabled=ctx.enabled,
             active=wanted and not ctx.settings.no_media,
@@ -252,9 +244,7 @@ class MediaChecker(RemoteMedia):
         key = "lfv-image-deep" if what == "image-deep" else f"lfv-{what}"
         if self.cache is not None:
             hit = self.cache.get(path, st, key)
-            # a local image cached without its file md5 is from an older release
-            if valid_outcome(hit, what) and (what == "mask" or len(hit) > 3
-                                             or hit[0] != "ok"):
+            if valid_outcome(hit, what, local=True):
                 task.found[path] = hit
                 return True
         return False

@@ -31,9 +31,10 @@ def probe_files(batch: Sequence[list[Probe]]) -> list[dict[str, list[Any]]]:
 _PROBLEMS = {"image": ("format", "too-large"), "mask": ("format", "too-large", "colors")}
 
 
-def valid_outcome(outcome: Any, what: str) -> TypeGuard[list[Any]]:
+def valid_outcome(outcome: Any, what: str, *, local: bool = False) -> TypeGuard[list[Any]]:
     """True when ``outcome`` (e.g. read back from the cache) has the shape a probe of
-    ``what`` (``image``, ``image-deep`` or ``mask``) returns."""
+    ``what`` (``image``, ``image-deep`` or ``mask``) returns; a ``local`` image needs its
+    file md5 (an entry without one is from an older release)."""
     kind = "mask" if what == "mask" else "image"
     if not isinstance(outcome, list) or not outcome:
         return False
@@ -46,7 +47,9 @@ def valid_outcome(outcome: Any, what: str) -> TypeGuard[list[Any]]:
     if not all(type(v) is int and v > 0 for v in outcome[1:3]):
         return False
     if kind == "image":
-        return len(outcome) == 3 or (isinstance(outcome[3], str) and len(outcome[3]) == 32)
+        if len(outcome) == 3:
+            return not local
+        return isinstance(outcome[3], str) and len(outcome[3]) == 32
     return isinstance(outcome[3], dict) and all(
         isinstance(k, str) and type(v) is int for k, v in outcome[3].items())
 

@@ -431,6 +431,7 @@ from manifest_lint.kinds.lfv.rules_media import (  # noqa: E402
     SYNC_CLASS,
     SYNC_MISSING_IN_CSV,
     SYNC_MISSING_IN_MANIFEST,
+    media_wanted,
 )
 
 __all__ = [
@@ -443,5 +444,5 @@ __all__ = [
     "MEDIA_MISSING", "MISSING_LABEL", "MISSING_SOURCE_REF", "MULTILINE", "MULTIPLE_LABELS",
     "PATH_ESCAPE", "SIZE_MISMATCH", "SYNC_CLASS", "SYNC_MISSING_IN_CSV",
     "SYNC_MISSING_IN_MANIFEST", "TOO_FEW", "TOO_LARGE", "TOO_MANY", "TOO_MANY_MASK_CLASSES",
-    "UNKNOWN_CLASS",
+    "UNKNOWN_CLASS", "media_wanted",
 ]

@@ -135,3 +135,9 @@ A relabel in the CSV that never reached the manifest trains the model on the old
     bad="train.csv: img1.jpg,anomaly   train.manifest: img1.jpg class-name normal",
     good="train.csv: img1.jpg,anomaly   train.manifest: img1.jpg class-name anomaly",
 )
+
+
+def media_wanted(enabled_codes: frozenset[str]) -> bool:
+    """Whether a selection needs a file's media looked at: a media rule (LFV4xx), or a rule
+    of the dataset pass that judges the sizes and file digests the media checks leave."""
+    return any(c.startswith("LFV4") or c in ("DS201", "DS202", "DS301") for c in enabled_codes)
