@@ -409,3 +409,12 @@ def test_ds202_ds301_manifests_through_media_map(tmp_path: Path) -> None:
     note = next(n["message"] for n in report["notes"] if n["message"].startswith("dataset"))
     # the repeated line of train.manifest (LFV301) is one image, counted once
     assert "train 3 images (3 normal, 0 anomaly)" in note
+
+
+def test_ds102_names_resolve_under_the_cvat_media_root(tmp_path: Path) -> None:
+    # Two task manifests in their own folders whose media live in one shared folder.
+    cvat_manifest(tmp_path / "tasks" / "t1" / "manifest.jsonl", [("img_1", SUMS[0])])
+    cvat_manifest(tmp_path / "tasks" / "t2" / "manifest.jsonl", [("img_1", SUMS[0])])
+    assert ds_found(tmp_path, "--no-media") == [("tasks/t2/manifest.jsonl", 3, "DS201")]
+    (tmp_path / "manifest-lint.toml").write_text('[cvat]\nmedia-root = "media"\n')
+    assert ds_found(tmp_path, "--no-media") == [("tasks/t2/manifest.jsonl", 3, "DS102")]
