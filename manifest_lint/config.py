@@ -55,6 +55,8 @@ TOP_LEVEL: dict[str, Option] = {
         "AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)."
     ),
     "s3-concurrency": Option("int", 32, "S3 requests in flight."),
+    "scheduler": Option("str", None, "Dask scheduler for media work (tcp://HOST:PORT or "
+                        "local:N); --scheduler and MANIFEST_LINT_SCHEDULER win."),
 }
 
 
@@ -75,6 +77,7 @@ class Config:
     remote: bool = False
     s3_endpoint: str = ""
     s3_concurrency: int = 32
+    scheduler: str | None = None
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def options(self, kind: str) -> dict[str, Any]:
@@ -173,6 +176,13 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
     cfg.s3_concurrency = int(table.get("s3-concurrency", 32))
     if cfg.s3_concurrency < 1:
         raise ConfigError(f"{where}: s3-concurrency must be at least 1")
+    if "scheduler" in table:
+        from manifest_lint.media.executor import check_scheduler
+
+        try:
+            cfg.scheduler = check_scheduler(table["scheduler"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     for glob, kind in cfg.kinds.items():
         if kind not in KINDS and kind != "skip":
             raise ConfigError(
