@@ -26,7 +26,8 @@ R = TypeVar("R")
 PARALLEL_MIN = 32  # below this many tasks a pool costs more than it saves
 BATCH = 8  # tasks per call in a worker
 WINDOW = 4  # batches in flight per worker
-_SCHEDULER = re.compile(r"local:[1-9][0-9]{0,3}|[a-z][a-z0-9+.-]*://\S+|[^\s:/]+:[0-9]{1,5}")
+_LOCAL = re.compile(r"local:[1-9][0-9]{0,3}")
+_SCHEDULER = re.compile(r"[a-z][a-z0-9+.-]*://\S+|[^\s:/]+:[0-9]{1,5}")
 
 
 class Backend(Protocol):
@@ -64,7 +65,8 @@ def check_scheduler(address: str) -> str:
     """``address`` if it names a Dask scheduler (``tcp://host:port``, ``host:port``) or a
     local cluster (``local:N``); raises :class:`ValueError` saying what is expected."""
     text = address.strip()
-    if not _SCHEDULER.fullmatch(text):
+    if not _SCHEDULER.fullmatch(text) or (text.startswith("local:")
+                                          and not _LOCAL.fullmatch(text)):
         raise ValueError(f"scheduler {address!r} is not a scheduler address: give "
                          "tcp://HOST:PORT for a Dask cluster or local:N for N local workers")
     return text
