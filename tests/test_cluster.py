@@ -25,13 +25,14 @@ from manifest_lint.media import ClusterError
 from manifest_lint.media.executor import OrderedWork, backend_for
 from tests import cluster_work
 from tests.conftest import FIXTURES, ROOT, run_cli
-from tests.media_factory import make_jpeg, make_png
+from tests.lfv_media_factory import jpeg, mask
+from tests.media_factory import make_jpeg, make_png, truncate
 
 distributed = pytest.importorskip("distributed")
 
 GOLDEN = FIXTURES / "cvat" / "golden"
 FAST_FAIL = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
-IMAGES = 600  # three batches of 256
+IMAGES = 600  # batches of 16, 16, 32, 32, 64, 64, 128, 128 and 120
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +58,15 @@ def cluster() -> Iterator[distributed.Client]:
 def address(cluster: distributed.Client) -> str:
     cluster.wait_for_workers(2, timeout=60)  # a killed worker is restarted by its nanny
     return str(cluster.scheduler.address)
+
+
+def batches_for(n: int, workers: int = 2) -> int:
+    """Batches of a cluster run of ``n`` tasks: 16 per worker, doubling up to 256."""
+    count = 0
+    while n > 0:
+        n -= min(256, 16 << (count // workers))
+        count += 1
+    return count
 
 
 def batches_done(cluster: distributed.Client, prefix: str) -> int:
@@ -108,7 +118,7 @@ def test_lint_deep_gives_the_pool_s_report(cluster: distributed.Client, address:
     remote = run_cli(*common, "--scheduler", address)
     assert (remote.code, remote.stdout) == (pool.code, pool.stdout) == (1, pool.stdout)
     assert remote.stderr == ""
-    assert batches_done(cluster, "inspect_images") - before == 3  # 600 = 256 + 256 + 88
+    assert batches_done(cluster, "inspect_images") - before == batches_for(IMAGES) == 9
     codes = {d["code"] for d in json.loads(pool.stdout)["diagnostics"]}
     assert codes == {"CVAT401", "CVAT402", "CVAT403", "CVAT501"}
 
@@ -120,9 +130,9 @@ def test_lint_fills_the_media_cache_on_the_client(cluster: distributed.Client, a
               "--scheduler", address)
     before = batches_done(cluster, "inspect_images")
     first = run_cli(*common)
-    assert batches_done(cluster, "inspect_images") - before == 3
+    assert batches_done(cluster, "inspect_images") - before == 9
     again = run_cli(*common)  # only the 6 missing files are not in the cache: one batch
-    assert batches_done(cluster, "inspect_images") - before == 4
+    assert batches_done(cluster, "inspect_images") - before == 10
     assert (again.code, again.stdout) == (first.code, first.stdout) == (1, first.stdout)
 
 
@@ -165,6 +175,48 @@ def test_create_cvat_of_600_images_matches_the_pool(address: str, dataset: Path,
     written = (tmp_path / "r" / "manifest.jsonl").read_bytes()
     assert written == (tmp_path / "p" / "manifest.jsonl").read_bytes()
     assert written.count(b"\n") == IMAGES + 2
+
+
+def test_lfv_lint_deep_gives_the_pool_s_report(cluster: distributed.Client, address: str,
+                                               tmp_path: Path) -> None:
+    """A Lookout for Vision manifest through media-map: odd sizes, truncated and missing
+    images, masks."""
+    (tmp_path / "manifest-lint.toml").write_text(
+        '[lfv]\nmedia-map = { "s3://bucket/" = "media" }\n', encoding="utf-8")
+    lines = []
+    for i in range(300):
+        record: dict[str, object] = {
+            "source-ref": f"s3://bucket/train/{i}.jpg", "anomaly-label": 0,
+            "anomaly-label-metadata": {"class-name": "normal", "human-annotated": "yes",
+                                       "type": "groundtruth/image-classification"}}
+        if i % 41 != 7:
+            image = jpeg(tmp_path / "media" / "train" / f"{i}.jpg",
+                         size=(80, 80) if i % 29 == 3 else (64, 64), color=(i % 256, 5, 5))
+            if i % 31 == 5:
+                truncate(image)
+        if i % 10 == 0:
+            mask(tmp_path / "media" / "masks" / f"{i}.png")
+            record["anomaly-label"] = 1
+            record["anomaly-label-metadata"]["class-name"] = "anomaly"  # type: ignore[index]
+            record["anomaly-mask-ref"] = f"s3://bucket/masks/{i}.png"
+            record["anomaly-mask-ref-metadata"] = {
+                "internal-color-map": {"0": {"class-name": "BACKGROUND", "hex-color": "#ffffff",
+                                             "confidence": 0},
+                                       "1": {"class-name": "scratch", "hex-color": "#23a436",
+                                             "confidence": 0}},
+                "human-annotated": "yes",
+                "type": "groundtruth/semantic-segmentation"}
+        lines.append(json.dumps(record))
+    manifest = tmp_path / "train.manifest"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    common = ("lint", manifest, "--deep", "--no-cache", "--format", "json")
+    pool = run_cli(*common, "--jobs", "2")
+    before = batches_done(cluster, "probe_files")
+    remote = run_cli(*common, "--scheduler", address)
+    assert (remote.code, remote.stdout, remote.stderr) == (pool.code, pool.stdout, pool.stderr)
+    assert batches_done(cluster, "probe_files") - before == batches_for(300) == 7
+    codes = {d["code"] for d in json.loads(pool.stdout)["diagnostics"]}
+    assert {"LFV401", "LFV402", "LFV405"} <= codes
 
 
 # ------------------------------------------------------------------ faults

@@ -6,8 +6,10 @@ the first batch needs a cluster. One client per scheduler address serves the who
 (``local:N`` starts a :class:`~distributed.LocalCluster` of N worker processes once) and is
 closed when the process ends.
 
-* Batches: :data:`CLUSTER_BATCH` references per task (the process pool sends 8), so that a
-  task's round trip and pickling cost little next to its decoding.
+* Batches: up to :data:`CLUSTER_BATCH` references per task (the process pool sends 8), so
+  that a task's round trip and pickling cost little next to its decoding; the first batches
+  of a run are smaller (16, 32, ... per worker) so that a small job still reaches every
+  worker and the first results (and the progress bar) come back soon.
 * Order: futures finish in any order; :class:`OrderedWork` hands the results on in order.
 * Visibility: before the first batch, every worker is asked whether it sees the local
   folders the work reads (and runs the same manifest-lint version); if not, one
@@ -51,6 +53,7 @@ class ClusterBackends:
     address: str
     roots: tuple[str, ...] = ()
     batch: int = CLUSTER_BATCH
+    ramp: int = 16  # the first batch per worker; doubling up to ``batch``
     min_parallel: int = 1  # the cluster gets every task, from the first one
     window: int = 2  # batches in flight per worker thread: one running, one waiting
     remote: bool = True

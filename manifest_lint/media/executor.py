@@ -7,8 +7,10 @@ a time, so memory stays flat on a million-record manifest. Work is sent out in b
 returning a future and ``shutdown()``: a :class:`~concurrent.futures.ProcessPoolExecutor`
 by default, or a Dask cluster (``--scheduler``, :mod:`manifest_lint.media.cluster`, imported
 only then). Small jobs never start a pool; a pool whose worker dies is abandoned and the rest
-runs in this process. A backend factory may say how work is cut for it (``batch``,
-``min_parallel``, ``window``, ``remote``; see :func:`backend_for`).
+runs in this process. A backend factory may say how work is cut for it: ``batch`` (tasks per
+call), ``ramp`` (the first batches are this small, doubling every ``workers`` batches up to
+``batch``, so that a small job still reaches every worker and the first results come back
+soon), ``min_parallel``, ``window`` and ``remote`` (see :class:`OrderedWork`).
 """
 
 from __future__ import annotations
@@ -110,6 +112,8 @@ class OrderedWork(Generic[T, R]):
         self.min_parallel = max(min_parallel, 1 if self.remote else 2)
         self.batch_size = batch if batch is not None else getattr(backend, "batch", BATCH)
         self.window: int = getattr(backend, "window", WINDOW)
+        self.ramp: int = getattr(backend, "ramp", 0)
+        self._sent = 0  # batches sent
         self._make_backend = backend
         self._backend: Backend | None = None
         self._waiting: list[T] = []  # held until enough tasks make a pool worth it
@@ -153,15 +157,21 @@ class OrderedWork(Generic[T, R]):
 
     def _add(self, task: T) -> Iterator[tuple[T, R]]:
         self._batch.append(task)
-        if len(self._batch) >= self.batch_size:
+        if len(self._batch) >= self._batch_limit():
             self._send()
             while len(self._inflight) > self.workers * self.window:
                 yield from self._collect()
+
+    def _batch_limit(self) -> int:
+        if not self.ramp:
+            return self.batch_size
+        return min(self.batch_size, self.ramp << min(self._sent // self.workers, 16))
 
     def _send(self) -> None:
         assert self._backend is not None
         batch, self._batch = self._batch, []
         if batch:
+            self._sent += 1
             payload = [self.send(t) for t in batch]
             try:
                 future = self._backend.submit(self.work, payload)
