@@ -11,8 +11,11 @@ commands run interleaved, ``--repeat`` times each:
   one is;
 * ``local:W``: ``--scheduler local:W``, which starts (and stops) its own cluster every run.
 
-The overhead per image is (median cluster - median pool) / N. ``--write`` puts the table into
-bench/README.md. The machine is shared and noisy: compare numbers from the same run.
+The overhead per image is (median cluster - median pool) / N. The client's own CPU time per
+image in the cluster run (reading the manifest, sending references, judging results) says how
+many images per second one client can drive, i.e. where adding workers stops helping.
+``--write`` puts the table into bench/README.md. The machine is shared and noisy: compare
+numbers from the same run.
 """
 
 from __future__ import annotations
@@ -22,8 +25,23 @@ import datetime as dt
 import logging
 import os
 import platform
+import statistics
+import subprocess
+import time
 
-from run import CLI, HERE, make_images, measure, run
+from run import CLI, HERE, make_images, run
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall time and the child's own CPU time (user + system) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"command failed: {' '.join(cmd)}\n{err}")
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -46,15 +64,24 @@ def main() -> None:
     client = Client(cluster)
     try:
         lint = [*CLI, "lint", "--deep", "--no-cache", "-f", "json", str(manifest)]
-        s = measure({
+        commands = {
             "pool": [*lint, "--jobs", str(w)],
             "cluster": [*lint, "--scheduler", cluster.scheduler_address],
             "local": [*lint, "--scheduler", f"local:{w}"],
-        }, args.repeat)
+        }
+        walls: dict[str, list[float]] = {k: [] for k in commands}
+        cpus: list[float] = []
+        for _ in range(args.repeat):
+            for name, cmd in commands.items():
+                wall, cpu = timed(cmd)
+                walls[name].append(wall)
+                if name == "cluster":
+                    cpus.append(cpu)
     finally:
         client.close()
         cluster.close()
-    pool, remote, local = (s[k].median for k in ("pool", "cluster", "local"))
+    pool, remote, local = (statistics.median(walls[k]) for k in ("pool", "cluster", "local"))
+    client_ms = statistics.median(cpus) / n * 1000
     per_image = (remote - pool) / n * 1000
     ratio = remote / pool
     head = (f"Run {dt.date.today().isoformat()}: {n} images, {w} workers, median of "
@@ -71,7 +98,9 @@ def main() -> None:
     ]
     verdict = (f"\nOverhead of the cluster path: {per_image:+.2f} ms per image "
                f"({(ratio - 1) * 100:+.0f}%; target: within 15% of the pool, "
-               f"{'met' if ratio <= 1.15 else 'not met'}).\n")
+               f"{'met' if ratio <= 1.15 else 'not met'}). The client's own CPU time in "
+               f"the cluster run: {client_ms:.2f} ms per image (start-up included), so one "
+               f"client drives at most ~{1000 / client_ms:.0f} images/s.\n")
     table = head + "\n".join(rows) + "\n" + verdict
     print(table)
     if args.write:

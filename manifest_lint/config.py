@@ -55,8 +55,10 @@ TOP_LEVEL: dict[str, Option] = {
         "AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)."
     ),
     "s3-concurrency": Option("int", 32, "S3 requests in flight."),
-    "scheduler": Option("str", None, "Dask scheduler for media work (tcp://HOST:PORT or "
-                        "local:N); --scheduler and MANIFEST_LINT_SCHEDULER win."),
+    "scheduler": Option("str", "", "Dask scheduler for media work of lint, fix and create cvat "
+                        "(tcp://HOST:PORT, or local:N for N local worker processes); needs "
+                        "manifest-lint[dask]. --scheduler and MANIFEST_LINT_SCHEDULER win. "
+                        "Empty: a local process pool."),
 }
 
 
@@ -176,7 +178,7 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
     cfg.s3_concurrency = int(table.get("s3-concurrency", 32))
     if cfg.s3_concurrency < 1:
         raise ConfigError(f"{where}: s3-concurrency must be at least 1")
-    if "scheduler" in table:
+    if table.get("scheduler"):
         from manifest_lint.media.executor import check_scheduler
 
         try:

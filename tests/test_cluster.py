@@ -166,6 +166,17 @@ def test_create_cvat_reproduces_the_golden_manifest(cluster: distributed.Client,
     assert batches_done(cluster, "probe_batch") - before == 1  # 7 images, one batch
 
 
+def test_create_reports_progress_from_the_cluster(address: str, tmp_path: Path) -> None:
+    from manifest_lint.kinds.cvat.create import create_manifest
+
+    done: list[int] = []
+    result = create_manifest(GOLDEN / "images", tmp_path, progress=done.append,
+                             scheduler=address)
+    assert result.records == 7 and done == [1, 2, 3, 4, 5, 6, 7]
+    assert (tmp_path / "manifest.jsonl").read_bytes() == (
+        GOLDEN / "images_lexicographical.jsonl").read_bytes()
+
+
 def test_create_cvat_of_600_images_matches_the_pool(address: str, dataset: Path,
                                                     tmp_path: Path) -> None:
     pool = run_cli("create", "cvat", dataset, "--output-dir", tmp_path / "p", "--jobs", "2")
