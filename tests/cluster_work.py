@@ -39,3 +39,8 @@ def square_then_kill_scheduler(pid_file: str, batch: Sequence[int]) -> list[int]
         pass
     time.sleep(0.5)
     return square(batch)
+
+
+def fail(batch: Sequence[int]) -> list[int]:
+    """A bug in the work itself."""
+    raise ValueError(f"cannot square {len(batch)} numbers")

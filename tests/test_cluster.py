@@ -254,6 +254,14 @@ def test_a_batch_that_kills_every_worker_is_a_cluster_error(address: str) -> Non
         list(work.finish())
 
 
+def test_an_error_in_the_work_itself_is_not_blamed_on_the_cluster(address: str) -> None:
+    work: OrderedWork[int, int] = OrderedWork(cluster_work.fail, workers=1,
+                                              backend=backend_for(address))
+    with pytest.raises(ValueError, match="cannot square 1 numbers"):
+        list(work.submit(1))
+        list(work.finish())
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

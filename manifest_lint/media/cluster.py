@@ -114,6 +114,8 @@ class _ClusterFuture(Future):  # type: ignore[type-arg]
                 f"lost worker after worker ({exc}); the workers may run out of memory: give "
                 "them more, or fewer threads per worker") from None
         except (CancelledError, OSError) as exc:
+            if self._remote.status == "error":
+                raise  # the work itself raised on the worker (after its retries)
             raise self._session.lost(exc) from None
 
     def done(self) -> bool:
