@@ -13,8 +13,8 @@ closed when the process ends.
 * Order: futures finish in any order; :class:`OrderedWork` hands the results on in order.
 * Visibility: before the first batch, every worker is asked whether it sees the local
   folders the work reads (and runs the same manifest-lint version); if not, one
-  :class:`ClusterError` and no work is sent. URLs (``s3://...``) are not checked here: the
-  workers read them with their own credentials.
+  :class:`ClusterError` and no work is sent. URLs (``s3://...``) are not checked here (media
+  in a bucket is fetched by the client and decoded in the local pool; it does not come here).
 * Faults: a worker that dies has its batch run again elsewhere (the scheduler reschedules
   the work of a lost worker; ``retries`` re-runs a batch that raised); a batch that kills
   worker after worker, a scheduler that cannot be reached or goes away, end the run with a
@@ -187,8 +187,8 @@ def _judge_probe(address: str, folders: list[str],
             raise ClusterError(
                 f"the media folder {folder} does not exist on {len(blind)} of {len(answers)} "
                 f"workers of the Dask cluster at {address} (e.g. {blind[0]}); no work was "
-                "sent. Put the dataset on storage every worker mounts at the same path, use "
-                "object storage (s3://), or run without --scheduler")
+                "sent. Put the dataset on storage every worker mounts at the same path, or run "
+                "without --scheduler")
 
 
 # --------------------------------------------------------------------------- sessions
