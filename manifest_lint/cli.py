@@ -12,6 +12,7 @@ import typer
 
 from manifest_lint import __version__
 from manifest_lint.commands.remote import RemoteOpt, S3EndpointOpt
+from manifest_lint.commands.scheduler import SchedulerOpt, scheduler_setting
 
 if TYPE_CHECKING:
     from manifest_lint.output import OutputOptions
@@ -117,13 +118,6 @@ JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", min=1,
                              help="Processes for media work (default: all cores).")
 ]
-SchedulerOpt = Annotated[
-    str | None,
-    typer.Option("--scheduler", envvar="MANIFEST_LINT_SCHEDULER", metavar="ADDRESS",
-                 help="Run media work on a Dask cluster: tcp://HOST:PORT, or local:N to start "
-                 "N local worker processes (needs manifest-lint[dask]; config: scheduler).",
-                 show_default=False),
-]
 ColorOpt = Annotated[
     Color, typer.Option("--color", metavar="WHEN", help="Colour the report: auto "
                         "(NO_COLOR, FORCE_COLOR, then TTY), always or never.")
@@ -190,8 +184,7 @@ class _Run:
                  exit_zero: bool, no_media: bool, media_root: Path | None, deep: bool,
                  jobs: int | None, no_cache: bool, cache_dir: Path | None,
                  fmt: Format | None, remote: bool = False,
-                 s3_endpoint: str | None = None,
-                 scheduler: str | None = None) -> None:
+                 s3_endpoint: str | None = None, scheduler: str | None = None) -> None:
         from manifest_lint.commands.remote import RemoteFiles, media_root_value, split_paths
         from manifest_lint.config import load_config
         from manifest_lint.engine import Settings
@@ -223,7 +216,7 @@ class _Run:
             remote=remote or self.config.remote or isinstance(root, str),
             s3_endpoint=s3_endpoint or self.config.s3_endpoint or None,
             s3_concurrency=self.config.s3_concurrency,
-            scheduler=_scheduler(scheduler, self.config.scheduler),
+            scheduler=scheduler_setting(scheduler, self.config.scheduler),
         )
 
     def targets(self) -> list:  # type: ignore[type-arg]
@@ -241,19 +234,6 @@ class _Run:
             out.append(t)
         self.linted = with_sync_siblings(out, self.config)
         return self.linted
-
-
-def _scheduler(given: str | None, configured: str | None) -> str | None:
-    """``--scheduler`` (or its env var), else the config's ``scheduler``; checked."""
-    from manifest_lint.config import ConfigError
-    from manifest_lint.media.executor import check_scheduler
-
-    if not given:
-        return configured
-    try:
-        return check_scheduler(given)
-    except ValueError as exc:
-        raise ConfigError(f"--scheduler: {exc}") from None
 
 
 def _format(fmt: Format | None) -> Format:
@@ -348,8 +328,7 @@ def lint(
     from manifest_lint.runner import run_lint
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint,
-               scheduler)
+               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint, scheduler)
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
                    write_baseline=write_baseline, html_thumbnails=html_thumbnails)
     results = run.remote_files.run(run, lambda ts, s: run_lint(ts, run.config, s))
@@ -393,8 +372,7 @@ def fix(
     from manifest_lint.runner import run_fix
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint,
-               scheduler)
+               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint, scheduler)
     if run.remote_files.urls and not diff:
         raise typer.Exit(_fail(
             f"{run.remote_files.urls[0]}: fix never writes to a bucket; use `fix --diff` to "

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from manifest_lint.cli import SchedulerOpt, create_app
+from manifest_lint.cli import create_app
+from manifest_lint.commands.scheduler import SchedulerOpt
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:

@@ -83,7 +83,7 @@ def backend_for(scheduler: str | None,
         return process_pool
     from manifest_lint.media.cluster import ClusterBackends
 
-    where = (os.fspath(r) for r in roots)
+    where = (os.fspath(r) for r in roots if r)
     return ClusterBackends(scheduler, tuple(r if "://" in r else os.path.abspath(r)
                                             for r in where))
 

@@ -156,8 +156,7 @@ class MediaChecker(RemoteMedia):
             relative_base=relative_base, deep=ctx.settings.deep,
             cache=ctx.settings.media_cache(ctx.path, "lfv"), jobs=ctx.settings.jobs,
             remote=ctx.remote, s3=ctx.settings.s3_options() if ctx.remote else None,
-            backend=ctx.settings.media_backend(*(m.folder for m in roots),
-                                               *([relative_base] if relative_base else [])),
+            backend=ctx.settings.media_backend(*(m.folder for m in roots), relative_base or ""),
         )
 
     # ---------------------------------------------------------------- locating files
