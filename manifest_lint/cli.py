@@ -12,6 +12,7 @@ import typer
 
 from manifest_lint import __version__
 from manifest_lint.commands.remote import RemoteOpt, S3EndpointOpt
+from manifest_lint.commands.scheduler import SchedulerOpt, scheduler_setting
 
 if TYPE_CHECKING:
     from manifest_lint.output import OutputOptions
@@ -183,7 +184,7 @@ class _Run:
                  exit_zero: bool, no_media: bool, media_root: Path | None, deep: bool,
                  jobs: int | None, no_cache: bool, cache_dir: Path | None,
                  fmt: Format | None, remote: bool = False,
-                 s3_endpoint: str | None = None) -> None:
+                 s3_endpoint: str | None = None, scheduler: str | None = None) -> None:
         from manifest_lint.commands.remote import RemoteFiles, media_root_value, split_paths
         from manifest_lint.config import load_config
         from manifest_lint.engine import Settings
@@ -215,6 +216,7 @@ class _Run:
             remote=remote or self.config.remote or isinstance(root, str),
             s3_endpoint=s3_endpoint or self.config.s3_endpoint or None,
             s3_concurrency=self.config.s3_concurrency,
+            scheduler=scheduler_setting(scheduler, self.config.scheduler),
         )
 
     def targets(self) -> list:  # type: ignore[type-arg]
@@ -279,11 +281,12 @@ def _guard(func):  # type: ignore[no-untyped-def]
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
         from manifest_lint.config import ConfigError
         from manifest_lint.discovery import PathError
+        from manifest_lint.media import ClusterError
         from manifest_lint.rules import UnknownSelector
 
         try:
             return func(*args, **kwargs)
-        except (ConfigError, PathError, UnknownSelector) as exc:
+        except (ConfigError, PathError, UnknownSelector, ClusterError) as exc:
             raise typer.Exit(_fail(str(exc))) from None
         except BrokenPipeError:
             raise
@@ -318,13 +321,14 @@ def lint(
     html_thumbnails: HtmlThumbnailsOpt = None,
     remote: RemoteOpt = False,
     s3_endpoint: S3EndpointOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Check files and report every problem with file and line."""
     from manifest_lint.commands.remote import s3_summary
     from manifest_lint.runner import run_lint
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint)
+               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint, scheduler)
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
                    write_baseline=write_baseline, html_thumbnails=html_thumbnails)
     results = run.remote_files.run(run, lambda ts, s: run_lint(ts, run.config, s))
@@ -361,13 +365,14 @@ def fix(
     html_thumbnails: HtmlThumbnailsOpt = None,
     remote: RemoteOpt = False,
     s3_endpoint: S3EndpointOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Apply safe fixes in place (atomically), then report what remains."""
     from manifest_lint.engine import Summary, exit_code
     from manifest_lint.runner import run_fix
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
-               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint)
+               deep, jobs, no_cache, cache_dir, format, remote, s3_endpoint, scheduler)
     if run.remote_files.urls and not diff:
         raise typer.Exit(_fail(
             f"{run.remote_files.urls[0]}: fix never writes to a bucket; use `fix --diff` to "

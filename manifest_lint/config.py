@@ -56,6 +56,10 @@ TOP_LEVEL: dict[str, Option] = {
         "AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)."
     ),
     "s3-concurrency": Option("int", 32, "S3 requests in flight."),
+    "scheduler": Option("str", "", "Dask scheduler for media work of lint, fix and create cvat "
+                        "(tcp://HOST:PORT, or local:N for N local worker processes); needs "
+                        "manifest-lint[dask]. --scheduler and MANIFEST_LINT_SCHEDULER win. "
+                        "Empty: a local process pool."),
 }
 
 
@@ -76,6 +80,7 @@ class Config:
     remote: bool = False
     s3_endpoint: str = ""
     s3_concurrency: int = 32
+    scheduler: str | None = None
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)  # [...datasets.<name>]
 
@@ -179,6 +184,13 @@ def _resolve(table: dict[str, Any], path: Path | None, root: Path, where: str = 
         cfg.datasets = parse_datasets(table.get("datasets", {}), where or "config")
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+    if table.get("scheduler"):
+        from manifest_lint.media.executor import check_scheduler
+
+        try:
+            cfg.scheduler = check_scheduler(table["scheduler"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     for glob, kind in cfg.kinds.items():
         if kind not in KINDS and kind != "skip":
             raise ConfigError(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from manifest_lint.media.cache import MediaCache
+from manifest_lint.media.executor import Backend, backend_for
 from manifest_lint.textio import Preflight, preflight
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ class Settings:
     cache_dir: Path | None = None  # None: caching off
     progress: bool = False  # a progress bar for long media work (TTY, full format)
     fixing: bool = False  # `fix` is running: checkers may compute what fixes need
+    scheduler: str | None = None  # a Dask scheduler for media work (--scheduler)
     dataset_stats: bool = False  # keep class balance and image sizes per file (--format html)
     remote: bool = False  # check s3:// media in the bucket (--remote)
     s3_endpoint: str | None = None  # else the AWS chain's (AWS_ENDPOINT_URL_S3, ...)
@@ -44,6 +48,11 @@ class Settings:
     def media_cache(self, owner: Path, namespace: str) -> MediaCache:
         """The media result cache for the manifest ``owner`` (a no-op when disabled)."""
         return MediaCache(self.cache_dir, owner, namespace)
+
+    def media_backend(self, *roots: str | os.PathLike[str]) -> Callable[[int], Backend]:
+        """Where media work runs: the process pool, or the ``--scheduler`` cluster (whose
+        workers must see the local folders ``roots``)."""
+        return backend_for(self.scheduler, roots)
 
 
 @dataclass

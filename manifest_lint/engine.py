@@ -13,6 +13,7 @@ from manifest_lint.config import Config
 from manifest_lint.context import CheckContext, Settings
 from manifest_lint.diagnostics import Diagnostic, Fix, Severity
 from manifest_lint.kinds import KINDS
+from manifest_lint.media import ClusterError
 from manifest_lint.rules import Rule, select_codes
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ def lint_file(
     except OSError as exc:
         reason = exc.strerror or str(exc)
         diags = [UNREADABLE.diag(display, 1, f"cannot read file: {reason}")]
+    except ClusterError:
+        raise  # not about this file: the run stops (exit 2)
     except Exception as exc:  # noqa: BLE001 - reported as ML002, never a traceback
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(frame.filename).name}:{frame.lineno}"

@@ -153,6 +153,10 @@ def fix_target(
             current.unlink(missing_ok=True)
         msg = str(exc) if isinstance(exc, FixError) else f"{exc.strerror or exc}"
         return FixOutput(result(lint(None), why_not=msg))
+    except BaseException:  # e.g. the cluster went away: the file stays as it was
+        if current is not None:
+            current.unlink(missing_ok=True)
+        raise
 
 
 def run_fix(

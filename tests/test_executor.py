@@ -83,6 +83,34 @@ def test_a_dead_worker_means_the_rest_runs_in_process() -> None:
     assert work.workers == 1 and backend.closed
 
 
+class RampingFactory:
+    """A backend factory like the cluster's: small first batches, doubling per worker."""
+
+    batch, ramp, remote = 8, 2, True
+
+    def __init__(self) -> None:
+        self.backend = InlineBackend()
+        self.sizes: list[int] = []
+
+    def __call__(self, workers: int) -> InlineBackend:
+        backend = self.backend
+
+        def submit(fn: Any, *args: Any) -> Future[Any]:
+            self.sizes.append(len(args[0]))
+            return InlineBackend.submit(backend, fn, *args)
+
+        backend.submit = submit  # type: ignore[method-assign]
+        return backend
+
+
+def test_a_remote_backend_gets_every_task_in_growing_batches() -> None:
+    factory = RampingFactory()
+    work: OrderedWork[int, int] = OrderedWork(square, workers=1, backend=factory)
+    tasks = list(range(40))
+    assert drive(work, tasks) == [(t, t * t) for t in tasks]
+    assert factory.sizes == [2, 2, 4, 4, 8, 8, 8, 4]  # workers=1 still means 2 for a cluster
+
+
 def test_send_picks_what_travels() -> None:
     seen: list[object] = []
 

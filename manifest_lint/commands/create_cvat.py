@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from manifest_lint.cli import create_app
+from manifest_lint.commands.scheduler import SchedulerOpt
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
@@ -79,12 +80,13 @@ def create_cvat(
     s3_endpoint: Annotated[str | None, typer.Option(
         "--s3-endpoint", help="S3 endpoint URL for an s3:// source (default: the AWS "
         "chain's, e.g. AWS_ENDPOINT_URL_S3).", show_default=False)] = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Create a CVAT manifest.jsonl (see ``HELP``)."""
     from manifest_lint.commands.remote import RemoteSource
 
     if not source.startswith("s3://"):
-        _create(source, output_dir, sorting, force, jobs, None)
+        _create(source, output_dir, sorting, force, jobs, None, scheduler)
         return
     remote = RemoteSource(source, s3_endpoint)
     try:
@@ -97,28 +99,30 @@ def create_cvat(
         except ValueError as exc:
             typer.echo(f"manifest-lint: error: {exc}", err=True)
             raise typer.Exit(1) from None
-        _create(local, output_dir, sorting, force, jobs, remote)
+        _create(local, output_dir, sorting, force, jobs, remote, scheduler)
     finally:
         remote.close()
 
 
 def _create(source: str, output_dir: Path, sorting: Sorting, force: bool, jobs: int | None,
-            remote: RemoteSource | None) -> None:
+            remote: RemoteSource | None, scheduler: str | None) -> None:
     from manifest_lint.kinds.cvat.create import CreateError, create_manifest
+    from manifest_lint.media import ClusterError
 
     def show(text: str) -> str:
         return remote.show(text) if remote is not None else text
 
     try:
         kind = _check_usage(source, output_dir)
+        cluster = _scheduler(source, scheduler)
         target = output_dir / "manifest.jsonl"
         if target.is_file():
             typer.echo(f"manifest-lint: warning: {_shown(target)} exists and will be replaced",
                        err=True)
         with _progress(source, kind) as progress:
             result = create_manifest(source, output_dir, sorting=sorting.value, force=force,
-                                     jobs=jobs, progress=progress)
-    except _UsageError as exc:
+                                     jobs=jobs, progress=progress, scheduler=cluster)
+    except (_UsageError, ClusterError) as exc:
         typer.echo(f"manifest-lint: error: {show(str(exc))}", err=True)
         raise typer.Exit(2) from None
     except CreateError as exc:
@@ -178,6 +182,25 @@ def _check_usage(source: str, output_dir: Path) -> str:
     except CreateError as exc:
         raise _UsageError(str(exc)) from None
     return "pattern"
+
+
+def _scheduler(source: str, given: str | None) -> str | None:
+    """``--scheduler`` (or MANIFEST_LINT_SCHEDULER), else ``scheduler`` from the config
+    file found from the source's folder; raises :class:`_UsageError`."""
+    from manifest_lint.config import ConfigError, load_config
+    from manifest_lint.media.executor import check_scheduler
+
+    try:
+        if given:
+            return check_scheduler(given)
+        start = Path(os.path.abspath(os.path.expanduser(source)))
+        while not start.exists() and start != start.parent:
+            start = start.parent  # a glob pattern: from its literal root
+        return load_config(None, start).scheduler
+    except ValueError as exc:
+        raise _UsageError(f"--scheduler: {exc}") from None
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _explain(exc: Exception) -> str:

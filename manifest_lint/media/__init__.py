@@ -18,6 +18,11 @@ class MediaError(Exception):
         return f"{self.path}: {self.message}"
 
 
+class ClusterError(Exception):
+    """The cluster cannot run the media work (unreachable, gone, blind to the data): the
+    CLI prints it and exits 2; the file being fixed or created is not written."""
+
+
 def check_regular_file(path: str) -> None:
     """Raise :class:`MediaError` unless ``path`` is a non-empty regular file."""
     try:
@@ -34,4 +39,4 @@ def check_regular_file(path: str) -> None:
         raise MediaError(path, "empty file (0 bytes)")
 
 
-__all__ = ["MediaError", "check_regular_file"]
+__all__ = ["ClusterError", "MediaError", "check_regular_file"]

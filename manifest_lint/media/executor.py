@@ -5,15 +5,20 @@ one by one and gets ``(task, result)`` pairs back in submission order, a bounded
 a time, so memory stays flat on a million-record manifest. Work is sent out in batches
 (one function call per batch) by a *backend* — anything with ``submit(fn, *args)``
 returning a future and ``shutdown()``: a :class:`~concurrent.futures.ProcessPoolExecutor`
-today, a cluster client later. Small jobs never start a pool; a pool whose worker dies is
-abandoned and the rest runs in this process.
+by default, or a Dask cluster (``--scheduler``, :mod:`manifest_lint.media.cluster`, imported
+only then). Small jobs never start a pool; a pool whose worker dies is abandoned and the rest
+runs in this process. A backend factory may say how work is cut for it: ``batch`` (tasks per
+call), ``ramp`` (the first batches are this small, doubling every ``workers`` batches up to
+``batch``, so that a small job still reaches every worker and the first results come back
+soon), ``min_parallel``, ``window`` and ``remote`` (see :class:`OrderedWork`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, Future
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -23,6 +28,8 @@ R = TypeVar("R")
 PARALLEL_MIN = 32  # below this many tasks a pool costs more than it saves
 BATCH = 8  # tasks per call in a worker
 WINDOW = 4  # batches in flight per worker
+_LOCAL = re.compile(r"local:[1-9][0-9]{0,3}")
+_SCHEDULER = re.compile(r"[a-z][a-z0-9+.-]*://\S+|[^\s:/]+:[0-9]{1,5}")
 
 
 class Backend(Protocol):
@@ -56,23 +63,57 @@ def process_pool(workers: int) -> Backend:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
+def check_scheduler(address: str) -> str:
+    """``address`` if it names a Dask scheduler (``tcp://host:port``, ``host:port``) or a
+    local cluster (``local:N``); raises :class:`ValueError` saying what is expected."""
+    text = address.strip()
+    if not _SCHEDULER.fullmatch(text) or (text.startswith("local:")
+                                          and not _LOCAL.fullmatch(text)):
+        raise ValueError(f"scheduler {address!r} is not a scheduler address: give "
+                         "tcp://HOST:PORT for a Dask cluster or local:N for N local workers")
+    return text
+
+
+def backend_for(scheduler: str | None,
+                roots: Iterable[str | os.PathLike[str]] = ()) -> Callable[[int], Backend]:
+    """The backend factory for a run: the process pool, or the Dask cluster at
+    ``scheduler`` whose workers must see the local folders ``roots`` (checked before any
+    work is sent). Dask is imported only here, and only with a scheduler."""
+    if not scheduler:
+        return process_pool
+    from manifest_lint.media.cluster import ClusterBackends
+
+    where = (os.fspath(r) for r in roots if r)
+    return ClusterBackends(scheduler, tuple(r if "://" in r else os.path.abspath(r)
+                                            for r in where))
+
+
 class OrderedWork(Generic[T, R]):
     """Runs ``work(batch) -> results`` over submitted tasks; yields results in order.
 
     ``work`` must be a module-level function (it is pickled to the workers) that never
     raises for bad media: it returns a result describing the failure instead. ``send``
-    picks what of a task travels to the worker (default: the task itself).
+    picks what of a task travels to the worker (default: the task itself). A *remote*
+    backend factory (a cluster) gets every task, even where ``workers`` is 1 (the caller
+    would have worked in-process) and from the first task on: it is where the user asked
+    the work to run, and it may be the only place that can read the media.
     """
 
     def __init__(self, work: Callable[[Sequence[Any]], list[R]], *, workers: int,
                  send: Callable[[T], Any] | None = None,
-                 min_parallel: int | None = None, batch: int = BATCH,
+                 min_parallel: int | None = None, batch: int | None = None,
                  backend: Callable[[int], Backend] = process_pool) -> None:
         self.work = work
         self.send: Callable[[T], Any] = send if send is not None else _same
-        self.workers = max(1, workers)
-        self.min_parallel = max(PARALLEL_MIN if min_parallel is None else min_parallel, 2)
-        self.batch_size = batch
+        self.remote = bool(getattr(backend, "remote", False))
+        self.workers = max(2 if self.remote else 1, workers)
+        if min_parallel is None:
+            min_parallel = getattr(backend, "min_parallel", PARALLEL_MIN)
+        self.min_parallel = max(min_parallel, 1 if self.remote else 2)
+        self.batch_size = batch if batch is not None else getattr(backend, "batch", BATCH)
+        self.window: int = getattr(backend, "window", WINDOW)
+        self.ramp: int = getattr(backend, "ramp", 0)
+        self._sent = 0  # batches sent
         self._make_backend = backend
         self._backend: Backend | None = None
         self._waiting: list[T] = []  # held until enough tasks make a pool worth it
@@ -89,6 +130,7 @@ class OrderedWork(Generic[T, R]):
             if len(self._waiting) < self.min_parallel:
                 return
             self._backend = self._make_backend(self.workers)
+            self.workers = max(self.workers, getattr(self._backend, "workers", 1))
             waiting, self._waiting = self._waiting, []
             for queued in waiting:
                 yield from self._add(queued)
@@ -115,15 +157,21 @@ class OrderedWork(Generic[T, R]):
 
     def _add(self, task: T) -> Iterator[tuple[T, R]]:
         self._batch.append(task)
-        if len(self._batch) >= self.batch_size:
+        if len(self._batch) >= self._batch_limit():
             self._send()
-            while len(self._inflight) > self.workers * WINDOW:
+            while len(self._inflight) > self.workers * self.window:
                 yield from self._collect()
+
+    def _batch_limit(self) -> int:
+        if not self.ramp:
+            return self.batch_size
+        return min(self.batch_size, self.ramp << min(self._sent // self.workers, 16))
 
     def _send(self) -> None:
         assert self._backend is not None
         batch, self._batch = self._batch, []
         if batch:
+            self._sent += 1
             payload = [self.send(t) for t in batch]
             try:
                 future = self._backend.submit(self.work, payload)
@@ -156,9 +204,10 @@ def _same(task: Any) -> Any:
 
 
 def run_ordered(work: Callable[[Sequence[T]], list[R]], tasks: Sequence[T], *, workers: int,
-                progress: Callable[[int], None] | None = None) -> Iterator[tuple[T, R]]:
+                progress: Callable[[int], None] | None = None,
+                backend: Callable[[int], Backend] = process_pool) -> Iterator[tuple[T, R]]:
     """All ``tasks`` through :class:`OrderedWork`; ``progress`` is called with the count done."""
-    runner: OrderedWork[T, R] = OrderedWork(work, workers=workers)
+    runner: OrderedWork[T, R] = OrderedWork(work, workers=workers, backend=backend)
     done = 0
     try:
         for task in tasks:

@@ -100,7 +100,8 @@ class _Checker(HeaderChecks, RecordChecks):
                                      progress=self.advance,
                                      follow_links=self.follow_links,
                                      s3=self.ctx.settings.s3_options() if self.ctx.remote
-                                     else None)
+                                     else None,
+                                     backend=self.ctx.settings.media_backend(self.root))
         if self.kind == "video" and self.video is None:
             self.video = VideoHeader(None, 0, regenerable=False)
         if self.kind == "images" and not self.images and not self.order and lines.lf_only:

@@ -69,7 +69,7 @@ from manifest_lint.kinds.cvat.sources import (
 )
 from manifest_lint.kinds.cvat.structure import is_point_cloud
 from manifest_lint.media import MediaError, check_regular_file
-from manifest_lint.media.executor import run_ordered, worker_count
+from manifest_lint.media.executor import backend_for, run_ordered, worker_count
 from manifest_lint.media.images import ImageInfo, probe_image
 
 _MAX_LISTED_ERRORS = 10
@@ -97,6 +97,7 @@ def _records(
     *,
     jobs: int | None,
     progress: Progress | None,
+    scheduler: str | None = None,
 ) -> Iterator[dict[str, Any] | MediaError]:
     clouds = [p for p in paths if is_point_cloud(p)]
     if clouds and len(clouds) != len(paths):
@@ -106,7 +107,7 @@ def _records(
         return
 
     related = related_images_2d(paths, root)
-    infos = _probe_all(root, paths, jobs=jobs, progress=progress)
+    infos = _probe_all(root, paths, jobs=jobs, progress=progress, scheduler=scheduler)
     for path, info in zip(paths, infos, strict=True):
         if isinstance(info, MediaError):
             yield info
@@ -158,11 +159,12 @@ def _probe_batch(root: str, paths: Sequence[str]) -> list[ImageInfo | MediaError
 
 
 def _probe_all(
-    root: str, paths: Sequence[str], *, jobs: int | None, progress: Progress | None
+    root: str, paths: Sequence[str], *, jobs: int | None, progress: Progress | None,
+    scheduler: str | None = None,
 ) -> Iterator[ImageInfo | MediaError]:
     workers = worker_count(jobs)
     for _path, info in run_ordered(partial(_probe_batch, root), paths, workers=workers,
-                                   progress=progress):
+                                   progress=progress, backend=backend_for(scheduler, [root])):
         yield info
 
 
@@ -177,11 +179,14 @@ def create_manifest(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    scheduler: str | None = None,
 ) -> CreateResult:
     """Write ``output_dir/manifest.jsonl`` for a folder, glob pattern or video file.
 
     ``force`` accepts a video with too few key frames. ``progress`` gets the number of images
-    (or video frames) done. Raises :class:`CreateError`; no file is written then.
+    (or video frames) done. ``scheduler`` sends the images' decoding to a Dask cluster.
+    Raises :class:`CreateError` (or :class:`~manifest_lint.media.ClusterError`); no file is
+    written then.
     """
     check_sorting(sorting)
     absolute = os.path.abspath(os.path.expanduser(os.fspath(source)))
@@ -195,7 +200,8 @@ def create_manifest(
 
     def lines() -> Iterator[str]:
         yield from header_lines("images")
-        for item in _records(found.root, paths, jobs=jobs, progress=progress):
+        for item in _records(found.root, paths, jobs=jobs, progress=progress,
+                             scheduler=scheduler):
             if isinstance(item, MediaError):
                 errors.append(item)
             elif not errors:

@@ -22,7 +22,7 @@ from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.serialize import dumps_line, image_record
 from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int, is_point_cloud
 from manifest_lint.media import MediaError
-from manifest_lint.media.executor import OrderedWork, worker_count
+from manifest_lint.media.executor import Backend, OrderedWork, process_pool, worker_count
 from manifest_lint.media.images import over_pixel_limit, pixel_limit
 from manifest_lint.media.store import LocalStore, StatResult
 from manifest_lint.s3 import is_remote
@@ -138,7 +138,8 @@ class ImageMedia:
     def __init__(self, display: str, root: str, *, deep: bool, jobs: int | None,
                  enabled: frozenset[str], cache: MediaCache | None = None,
                  progress: Callable[[int], None] | None = None,
-                 follow_links: bool = True, s3: ClientOptions | None = None) -> None:
+                 follow_links: bool = True, s3: ClientOptions | None = None,
+                 backend: Callable[[int], Backend] = process_pool) -> None:
         self.display = display
         self.cache = cache
         self.progress = progress
@@ -170,7 +171,7 @@ class ImageMedia:
         else:
             self.store = LocalStore(root, follow_links)
             self.work = OrderedWork(partial(inspect_images, self.store), workers=workers,
-                                    send=_task_of)
+                                    send=_task_of, backend=backend)
         self.root = self.store.root
 
     # -- feeding

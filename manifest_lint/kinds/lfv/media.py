@@ -35,7 +35,7 @@ from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files, valid_outcome
 from manifest_lint.kinds.lfv.remote import RemoteMedia, _Located
-from manifest_lint.media.executor import OrderedWork, worker_count
+from manifest_lint.media.executor import Backend, OrderedWork, process_pool, worker_count
 from manifest_lint.media.store import LocalStore, StatResult, escape_reason
 from manifest_lint.rules import Rule
 from manifest_lint.s3 import is_remote
@@ -118,6 +118,7 @@ class MediaChecker(RemoteMedia):
         jobs: int | None = 1,
         remote: bool = False,
         s3: ClientOptions | None = None,
+        backend: Callable[[int], Backend] = process_pool,
     ) -> None:
         self.display = display
         self.roots = roots
@@ -133,7 +134,8 @@ class MediaChecker(RemoteMedia):
         self.digests: list[tuple[str, int, str, str]] = []  # (file md5, line, ref, file)
         self._stores: dict[Path, LocalStore] = {}
         self.work: OrderedWork[MediaTask, dict[str, list[Any]]] = OrderedWork(
-            probe_files, workers=worker_count(jobs) if deep else 1, send=_probes_of)
+            probe_files, workers=worker_count(jobs) if deep else 1, send=_probes_of,
+            backend=backend)
         self.remote = remote
         self.s3 = s3
         self._buckets: dict[str, ObjectStore] = {}
@@ -155,6 +157,7 @@ class MediaChecker(RemoteMedia):
             relative_base=relative_base, deep=ctx.settings.deep,
             cache=ctx.settings.media_cache(ctx.path, "lfv"), jobs=ctx.settings.jobs,
             remote=ctx.remote, s3=ctx.settings.s3_options() if ctx.remote else None,
+            backend=ctx.settings.media_backend(*(m.folder for m in roots), relative_base or ""),
         )
 
     # ---------------------------------------------------------------- locating files
