@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv import rules as R
+from manifest_lint.kinds.lfv.mediamap import MediaRoot, parse_media_map
 from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files, valid_outcome
 from manifest_lint.kinds.lfv.remote import RemoteMedia, _Located
 from manifest_lint.media.executor import Backend, OrderedWork, process_pool, worker_count
@@ -51,33 +52,6 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 BACKGROUND_COLORS = frozenset({"#ffffff", "#000000"})
 MEDIA_RULES = (R.MEDIA_MISSING, R.IMAGE_FORMAT, R.IMAGE_DIMENSIONS, R.IMAGE_FILE_SIZE,
                R.SIZE_MISMATCH, R.MASK_FORMAT, R.MASK_SIZE, R.MASK_COLORS, R.PATH_ESCAPE)
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRoot:
-    """One ``media-map`` entry: an ``s3://bucket/prefix/`` and its local folder (or the
-    ``s3://`` prefix of a mirror)."""
-
-    prefix: str
-    folder: Path | str
-
-
-def parse_media_map(mapping: dict[str, str], root: Path) -> list[MediaRoot]:
-    """Entries longest prefix first; ``s3://`` is added to a prefix without a scheme and a
-    trailing ``/`` to one without it, so that ``train`` does not match ``training``."""
-    out = []
-    for prefix, folder in mapping.items():
-        p = prefix.strip()
-        if not p.lower().startswith("s3://"):
-            p = "s3://" + p.lstrip("/")
-        if not p.endswith("/"):
-            p += "/"
-        if folder.startswith("s3://"):
-            out.append(MediaRoot(p, folder if folder.endswith("/") else folder + "/"))
-            continue
-        out.append(MediaRoot(p, (root / os.path.expanduser(folder)).absolute()))
-    out.sort(key=lambda m: len(m.prefix), reverse=True)
-    return out
 
 
 @dataclass(slots=True)
