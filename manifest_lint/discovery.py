@@ -13,7 +13,7 @@ from manifest_lint import globs
 from manifest_lint.config import Config
 from manifest_lint.kinds import sniff_kind
 from manifest_lint.media.store import SKIP_DIRS
-from manifest_lint.textio import preflight
+from manifest_lint.textio import preflight, shown
 
 SYNC_CODES = frozenset({"LFV501", "LFV502", "LFV503"})
 
@@ -114,7 +114,8 @@ def _target(p: Path, config: Config, *, explicit: bool) -> Target:
 
 
 def _display(p: Path) -> str:
-    s = str(p)
+    """How reports name ``p``: bytes of a name that is not UTF-8 are shown as ``\\xNN``."""
+    s = shown(str(p))
     return s[2:] if s.startswith("./") else s
 
 

@@ -15,6 +15,7 @@ from manifest_lint.diagnostics import Diagnostic, Fix, Severity
 from manifest_lint.kinds import KINDS
 from manifest_lint.media import ClusterError
 from manifest_lint.rules import Rule, select_codes
+from manifest_lint.textio import SURROGATE, shown
 
 if TYPE_CHECKING:
     from manifest_lint.datastats import SplitStats
@@ -90,8 +91,11 @@ def lint_file(
             f"internal error while checking this file: {type(exc).__name__}: {exc} "
             f"(at {where}); please report this",
         )]
+    for d in diags:  # a lone surrogate must not reach a UTF-8 report
+        if SURROGATE.search(d.message):
+            d.message = shown(d.message)
     if notes is not None:
-        notes.extend(ctx.notes)
+        notes.extend(shown(note) for note in ctx.notes)
     if facts is not None:
         facts.update(ctx.facts)
     blocker = _drop_blocked_fixes(diags)

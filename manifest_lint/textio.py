@@ -144,11 +144,14 @@ class DecodeProblem:
 
 
 class LineDecoder:
-    """Decode line bodies as UTF-8, remembering the first failure instead of raising."""
+    """Decode line bodies as UTF-8, remembering the first failure instead of raising.
+    Undecodable bytes become U+FFFD, or with ``errors="surrogateescape"`` Python's escapes
+    U+DC80..U+DCFF (what a file name holding those bytes decodes to)."""
 
-    __slots__ = ("problem",)
+    __slots__ = ("errors", "problem")
 
-    def __init__(self) -> None:
+    def __init__(self, errors: str = "replace") -> None:
+        self.errors = errors
         self.problem: DecodeProblem | None = None
 
     def decode(self, body: bytes, line: int) -> str:
@@ -160,7 +163,7 @@ class LineDecoder:
                 self.problem = DecodeProblem(line, col, f"byte 0x{body[exc.start]:02x}")
             else:
                 self.problem.count += 1
-            return body.decode("utf-8", "replace")
+            return body.decode("utf-8", self.errors)
 
 
 def count_lines(f: BinaryIO) -> int:
@@ -169,3 +172,73 @@ def count_lines(f: BinaryIO) -> int:
     while chunk := f.read(1 << 20):
         count += chunk.count(b"\n")
     return count
+
+
+# --------------------------------------------------------------------------- surrogates
+
+# In a str decoded from JSON (or from a file name), every surrogate code point is lone:
+# Python joins a valid pair into one character. U+DC80..U+DCFF are Python's escapes for the
+# bytes 0x80..0xFF that are not UTF-8 (``os.fsdecode``, "surrogateescape").
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_surrogate_escape(char: str) -> bool:
+    """``char`` stands for one byte that is not UTF-8 (U+DC80..U+DCFF)."""
+    return "\udc80" <= char <= "\udcff"
+
+
+def first_surrogate(text: str) -> tuple[int, str] | None:
+    """The 0-based position and the character of the first lone surrogate in ``text``."""
+    m = SURROGATE.search(text)
+    return None if m is None else (m.start(), m.group())
+
+
+def only_surrogate_escapes(text: str) -> bool:
+    """Every lone surrogate in ``text`` is an escape of a non-UTF-8 byte, so
+    ``os.fsencode(text)`` gives back the bytes it was decoded from."""
+    return all(is_surrogate_escape(c) for c in SURROGATE.findall(text))
+
+
+def describe_surrogate(char: str) -> str:
+    """What a lone surrogate stands for, for a message."""
+    if is_surrogate_escape(char):
+        return f"U+{ord(char):04X}, Python's escape of the byte 0x{ord(char) - 0xDC00:02X}"
+    return f"the lone surrogate U+{ord(char):04X}, which is not a character"
+
+
+def shown(text: str) -> str:
+    """``text`` printable in any UTF-8 report: an escaped non-UTF-8 byte as ``\\xNN``,
+    another lone surrogate as ``\\uXXXX``."""
+    if SURROGATE.search(text) is None:
+        return text
+    return SURROGATE.sub(
+        lambda m: (f"\\x{ord(m.group()) - 0xDC00:02x}" if is_surrogate_escape(m.group())
+                   else f"\\u{ord(m.group()):04x}"), text)
+
+
+def has_surrogate(value: object) -> bool:
+    """A lone surrogate anywhere in a JSON value (keys and strings, nested)."""
+    return surrogate_in(value) is not None
+
+
+def surrogate_in(value: object, where: str = "") -> tuple[str, str, int, str] | None:
+    """The first string holding a lone surrogate in a JSON value: (where, text, position,
+    character); ``where`` is a dotted path of keys and indexes."""
+    stack: list[tuple[str, object]] = [(where, value)]
+    while stack:
+        at, v = stack.pop()
+        if isinstance(v, str):
+            found = first_surrogate(v)
+            if found is not None:
+                return at or "value", v, found[0], found[1]
+        elif isinstance(v, dict):
+            items = list(v.items())
+            for k, item in reversed(items):
+                kat = f"{at}.{k}" if at else str(k)
+                found = first_surrogate(k)
+                if found is not None:
+                    return f"a key in {at or 'the object'}", k, found[0], found[1]
+                stack.append((kat, item))
+        elif isinstance(v, list):
+            stack.extend((f"{at}[{i}]", item) for i, item in reversed(list(enumerate(v))))
+    return None

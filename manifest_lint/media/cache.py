@@ -74,8 +74,8 @@ class MediaCache:
         if root is None:
             return
         decoders = decoder_versions(video)
-        digest = hashlib.sha1(
-            f"{namespace}\0{owner.resolve()}\0{decoders}".encode()).hexdigest()
+        digest = hashlib.sha1(f"{namespace}\0{owner.resolve()}\0{decoders}".encode(
+            errors="surrogateescape")).hexdigest()
         self._root = root
         self._file = root / __version__ / f"{digest}.json"
         try:

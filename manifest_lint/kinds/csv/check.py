@@ -33,7 +33,7 @@ from manifest_lint.kinds.csv.rows import (
     format_row,
 )
 from manifest_lint.s3 import S3Uri, check_s3_uri, join_prefix
-from manifest_lint.textio import LineDecoder
+from manifest_lint.textio import LineDecoder, first_surrogate, shown
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
@@ -98,7 +98,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 found = list(_check_rows(ctx, csv.reader(text, strict=True), st))
         yield from found
     except UnicodeDecodeError:
-        decoder = LineDecoder()
+        decoder = LineDecoder("surrogateescape")  # a non-UTF-8 image name: CSV208
         st = _State(list(opts["classes"]), opts["s3-path"])
         with ctx.open() as f:
             lines = decoded_lines(f, decoder, skip_bom=pre.bom)  # type: ignore[arg-type]
@@ -321,6 +321,14 @@ def _slow_row(ctx: CheckContext, row: Row, st: _State) -> Iterator[Diagnostic]:
                 f"imported unlabeled{hint}",
                 column=len(img) + 2,
             )
+    if (bad := first_surrogate(stripped)) is not None:
+        yield R.NOT_UTF8.diag(
+            path, row.start,
+            f"image location '{shown(stripped)}' holds the byte 0x{ord(bad[1]) - 0xDC00:02X} "
+            f"(character {bad[0] + 1}), which is not UTF-8: S3 object keys are UTF-8, so no "
+            "object has this key; rename the image to UTF-8 and re-save the file as UTF-8",
+        )
+        return
     uri = join_prefix(st.prefix, stripped)
     parsed = check_s3_uri(uri)
     if isinstance(parsed, str):

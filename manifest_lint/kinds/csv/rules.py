@@ -154,6 +154,19 @@ would hold a relative `source-ref`, which the service rejects. Set `s3-path` und
     bad="img1.jpg,normal            (no s3-path configured)",
     good='img1.jpg,normal            (s3-path = "s3://bucket/train/")',
 )
+NOT_UTF8 = rule(
+    "CSV208", "image-not-utf8", "csv", "error", False,
+    "The image location holds bytes that are not UTF-8 (e.g. a Latin-1 file name).",
+    why="""
+S3 object keys are UTF-8, and so is the manifest `create lfv` writes. An image location
+saved in another encoding (`caf\\xe9.jpg`, Latin-1 from an old scanner or a Windows
+spreadsheet) names no object: the image is missing from the dataset. The whole file is
+CSV001 too; this rule names each row whose image is affected. Rename the image to UTF-8 and
+re-save the file as UTF-8.
+""",
+    bad="s3://bucket/caf\\xe9.jpg,normal    (the byte 0xE9: Latin-1 \"é\")",
+    good="s3://bucket/caf\\xc3\\xa9.jpg,normal    (UTF-8 \"café.jpg\")",
+)
 EXTENSION = rule(
     "CSV207", "unsupported-extension", "csv", "warning", False,
     "The image name does not end in .png, .jpg or .jpeg.",

@@ -34,6 +34,7 @@ from manifest_lint.kinds.cvat.structure import (
     key_of_match,
     record_key,
 )
+from manifest_lint.kinds.cvat.surrogates import lone_surrogate
 from manifest_lint.kinds.cvat.video import VideoHeader, VideoMedia, VideoRecord
 from manifest_lint.media.progress import no_progress
 from manifest_lint.textio import LineDecoder, LongLine, iter_raw_lines
@@ -206,6 +207,9 @@ class _Checker(HeaderChecks, RecordChecks):
                     self.path, n, f"line is not valid JSON ({json_error(exc)}); every line "
                     "must be one JSON object",
                 )
+                return None
+            if isinstance(obj, dict) and (lone := lone_surrogate(self.path, n, obj)):
+                yield lone  # only Python's json reads such a line: leave it alone
                 return None
         if not isinstance(obj, dict):
             yield R.INVALID_JSON.diag(

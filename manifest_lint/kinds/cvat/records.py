@@ -22,12 +22,21 @@ from manifest_lint.kinds.cvat.structure import (
     path_problem,
     record_key,
 )
+from manifest_lint.kinds.cvat.surrogates import not_utf8
 from manifest_lint.kinds.cvat.video import VideoRecord
+from manifest_lint.textio import SURROGATE
 
 if TYPE_CHECKING:
     pass
 
 from manifest_lint.kinds.cvat.state import CheckerState
+
+
+def _strings_of(obj: dict[str, Any]) -> list[str]:
+    """The related-image strings of a record's meta (unchecked)."""
+    meta = obj.get("meta")
+    related = meta.get("related_images") if isinstance(meta, dict) else None
+    return [x for x in related if isinstance(x, str)] if isinstance(related, list) else []
 
 
 class RecordChecks(CheckerState):
@@ -44,6 +53,10 @@ class RecordChecks(CheckerState):
                 self.path, n, f"record needs string name and extension{video}")
             return
         clean = self._name(n, obj, name, ext, diags)
+        if SURROGATE.search(name + ext) or any(map(SURROGATE.search, _strings_of(obj))):
+            warn = not_utf8(self.path, n, name + ext, _strings_of(obj))
+            if warn is not None:
+                diags.append(warn)
         problem = extension_problem(name, ext)
         if problem is not None:
             if self.images is not None and ext and name.endswith(ext):

@@ -89,6 +89,22 @@ next appended record onto the last one. `fix` converts to LF and adds the final 
     bad='{"version":"1.1"}\\r\\n{"type":"images"}\\r\\n...  (no newline at the end)',
     good='{"version":"1.1"}\\n{"type":"images"}\\n...\\n',
 )
+LONE_SURROGATE = rule(
+    "CVAT008", "cvat-lone-surrogate", "cvat", "error", False,
+    "A string holds a lone surrogate (`\\ud800`-`\\udfff` with no partner) that is not a "
+    "non-UTF-8 file name.",
+    why="""
+A lone surrogate is not a character. Python's `json` (CVAT's reader) accepts one, but no
+file name can hold it and most other JSON readers (orjson, Rust, Go, browsers) reject the
+whole line. The one legitimate use is in a record's `name`, `extension` or related images:
+CVAT's tool writes the bytes of a file name that is not UTF-8 as `\\udc80`-`\\udcff` (see
+CVAT210). Anywhere else, or any other surrogate, is a broken value: a character above
+U+FFFF cut in half, or a reversed pair. `fix` leaves the line alone: write the character it
+should be (a pair `\\ud83d\\ude00` for characters above U+FFFF) or regenerate the manifest.
+""",
+    bad='{"name":"img_\\ud83d","extension":".jpg",...}   (half of a pair)',
+    good='{"name":"img_\\ud83d\\ude00","extension":".jpg",...}   (the whole pair: U+1F600)',
+)
 
 # --------------------------------------------------------------------- header
 
@@ -267,6 +283,20 @@ needs a decision.
     bad='{"name":"..\\\\images\\\\img_1","extension":".jpg",...}',
     good='{"name":"images/img_1","extension":".jpg",...}',
 )
+NAME_NOT_UTF8 = rule(
+    "CVAT210", "cvat-name-not-utf8", "cvat", "warning", False,
+    "A file name is not UTF-8: the record carries Python's escapes for its bytes.",
+    why="""
+CVAT's tool decodes file names with Python's `surrogateescape`, so a Latin-1 name such as
+the bytes `caf\\xe9.png` becomes `"caf\\udce9"`. CVAT finds that file on the machine that
+made the manifest, and manifest-lint checks the media through the same bytes. But the name
+does not survive a copy to S3 or another cloud store (object keys are UTF-8), a zip
+archive or another OS, and most JSON readers reject the line. Rename the file to UTF-8
+(e.g. `convmv -f latin1 -t utf8`) and regenerate the manifest.
+""",
+    bad='{"name":"caf\\udce9","extension":".png",...}   (the file is named b"caf\\xe9.png")',
+    good='{"name":"caf\\u00e9","extension":".png",...}   (the file renamed to UTF-8 "café.png")',
+)
 
 # --------------------------------------------------------------------- video records
 
@@ -343,9 +373,9 @@ __all__ = [
     "BAD_KEY_FRAME", "BLANK_LINE", "BOM", "CHECKSUM_FORMAT", "CHECKSUM_MISMATCH",
     "DUPLICATE", "EMPTY_FILE", "ENCODING", "FRAME_ORDER", "FRAME_RANGE", "HEADER_BLANK",
     "IMAGE_META", "IMAGE_NAME_REQUIRED", "IMAGE_SIZE_FIELD", "INVALID_JSON",
-    "KEY_FRAME_FIELDS", "LARGE_IMAGE", "LINE_TERMINATOR", "MISSING_CHECKSUM",
-    "MISSING_KEY_FRAMES", "MISSING_MEDIA", "MISSING_RELATED", "NAME_EXTENSION",
-    "NON_CANONICAL", "NO_RECORDS", "OUTSIDE_ROOT", "PTS_ORDER", "RELATED_ORDER",
+    "KEY_FRAME_FIELDS", "LARGE_IMAGE", "LINE_TERMINATOR", "LONE_SURROGATE",
+    "MISSING_CHECKSUM", "MISSING_KEY_FRAMES", "MISSING_MEDIA", "MISSING_RELATED",
+    "NAME_EXTENSION", "NAME_NOT_UTF8", "NON_CANONICAL", "NO_RECORDS", "OUTSIDE_ROOT", "PTS_ORDER", "RELATED_ORDER",
     "SIZE_MISMATCH", "SORT_ORDER", "TYPE", "UNLISTED_MEDIA", "UNREADABLE_MEDIA",
     "UNSAFE_NAME", "VERSION", "VIDEO_LENGTH", "VIDEO_NAME", "VIDEO_PROPERTIES",
     "VIDEO_RESOLUTION",

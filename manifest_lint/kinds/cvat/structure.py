@@ -28,10 +28,13 @@ _P = "+" if sys.version_info >= (3, 11) else ""
 
 # Canonical JSON string content that may appear in a clean path: runs of printable ASCII
 # except `"`, `\` and `/`; an escaped quote; a non-ASCII character written as \uXXXX
-# (lowercase, as json.dumps writes it). Backslashes and control characters are left to the
-# slow path. Written as "run (escape run)*" so the engine loops per run, not per character.
+# (lowercase, as json.dumps writes it; surrogates only as a whole pair, so lone ones, e.g.
+# the escapes of a non-UTF-8 file name, take the slow path). Backslashes and control
+# characters are left to the slow path. Written as "run (escape run)*" so the engine loops
+# per run, not per character.
 _RUN = rb'[^"\\/\x00-\x1f\x7f-\xff]*' + _P.encode()
-_ESCAPE = rb'(?:\\"|\\u(?:00[89a-f][0-9a-f]|0[1-9a-f][0-9a-f]{2}|[1-9a-f][0-9a-f]{3}))'
+_ESCAPE = (rb'(?:\\"|\\u(?:00[89a-f][0-9a-f]|0[1-9a-f][0-9a-f]{2}|[1-9a-ce-f][0-9a-f]{3}'
+           rb'|d[0-7][0-9a-f]{2}|d[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}))')
 # A path segment: not empty, not "." or "..".
 _SEGMENT = rb'(?!\.\.?(?:/|")|["/])' + _RUN + rb"(?:" + _ESCAPE + _RUN + rb")*" + _P.encode()
 # A relative path: segments joined by "/", not starting with "~".

@@ -30,6 +30,7 @@ from manifest_lint.kinds.lfv.reading import (
     invalid_message,
     is_object,
     json_kind,
+    lone_surrogate,
     minimum_counts,
     newline_of,
     role_of,
@@ -271,6 +272,9 @@ class _Scan:
             else:
                 yield from self._object(obj, n, n, body)
                 return
+        if b"\\u" in body and (lone := lone_surrogate(self.path, n, body)) is not None:
+            yield lone  # only Python's json reads this line: leave it alone
+            return
         if body.lstrip().startswith(b"{"):
             self.acc, self.acc_start, self.acc_size = [body], n, len(body)
             self.acc_error = describe(exc)

@@ -3,6 +3,7 @@ role and project layout a file name implies, and JSON error wording."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -11,7 +12,7 @@ import orjson
 
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv import rules as R
-from manifest_lint.textio import MAX_LINE_BYTES, LongLine
+from manifest_lint.textio import MAX_LINE_BYTES, LongLine, describe_surrogate, surrogate_in
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
@@ -184,3 +185,26 @@ def newline_of(ctx: CheckContext) -> str:
     if b"\r" in first:
         return "\r"
     return "\n"
+
+
+def lone_surrogate(path: str, n: int, body: bytes) -> Diagnostic | None:
+    """LFV007 when ``body`` is a JSON object only Python's json reads, because a string in
+    it holds a lone surrogate (orjson refuses those), or None."""
+    try:
+        obj = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    found = surrogate_in(obj) if isinstance(obj, dict) else None
+    if found is None:
+        return None
+    where, text, pos, char = found
+    if where in ("source-ref", "anomaly-mask-ref"):
+        why = "S3 object keys are UTF-8, so no object has this key; rename the object to a "
+        how = "UTF-8 key and write that key here"
+    else:
+        why = "it is not a character; write the intended text as UTF-8 (a character above "
+        how = "U+FFFF as a whole pair, e.g. \\ud83d\\ude00)"
+    return R.LONE_SURROGATE.diag(
+        path, n, f"{where} {text!r} holds {describe_surrogate(char)} (character {pos + 1}): "
+        f"{why}{how}. `fix` leaves this line alone",
+    )

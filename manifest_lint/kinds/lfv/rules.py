@@ -102,6 +102,20 @@ file was committed.
     bad="(an empty file, or only blank lines)",
     good=_LINE,
 )
+LONE_SURROGATE = rule(
+    "LFV007", "lfv-lone-surrogate", "lfv", "error", False,
+    "A string holds a lone surrogate (`\\ud800`-`\\udfff` with no partner).",
+    why="""
+A lone surrogate is not a character, and S3 object keys, class names and job names are
+UTF-8 text. The service's JSON reader rejects the line, so the image is missing from the
+dataset. Such values come from a character above U+FFFF cut in half, a reversed pair, or a
+file name that is not UTF-8 (Python writes its bytes as `\\udc80`-`\\udcff`): no S3 object
+has such a key. `fix` leaves the line alone: rename the object to a UTF-8 key and write it
+(or the intended character) in the line.
+""",
+    bad=_sub("img1", "caf\\udce9"),
+    good=_sub("img1", "caf\\u00e9"),
+)
 
 # ------------------------------------------------------- LFV1xx source-ref and label pair
 
