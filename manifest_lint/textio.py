@@ -216,10 +216,6 @@ def shown(text: str) -> str:
                    else f"\\u{ord(m.group()):04x}"), text)
 
 
-def has_surrogate(value: object) -> bool:
-    """A lone surrogate anywhere in a JSON value (keys and strings, nested)."""
-    return surrogate_in(value) is not None
-
 
 def surrogate_in(value: object, where: str = "") -> tuple[str, str, int, str] | None:
     """The first string holding a lone surrogate in a JSON value: (where, text, position,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     pass
 
 from manifest_lint.kinds.cvat.state import CheckerState
+from manifest_lint.kinds.cvat.surrogates import not_utf8
 
 
 class HeaderChecks(CheckerState):
@@ -163,6 +164,8 @@ class HeaderChecks(CheckerState):
             yield problem("name must be the video's file name (a non-empty string)")
         elif "/" in name or "\\" in name or path_problem(name):
             yield problem(f"name {name!r} must be the video's base name, without folders")
+        elif (warn := not_utf8(self.path, n, [("properties.name", name)])) is not None:
+            yield warn
         res = props.get("resolution")
         if not (isinstance(res, list) and len(res) == 2
                 and all(is_int(v) and v > 0 for v in res)):

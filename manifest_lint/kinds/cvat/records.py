@@ -54,7 +54,8 @@ class RecordChecks(CheckerState):
             return
         clean = self._name(n, obj, name, ext, diags)
         if SURROGATE.search(name + ext) or any(map(SURROGATE.search, _strings_of(obj))):
-            warn = not_utf8(self.path, n, name + ext, _strings_of(obj))
+            warn = not_utf8(self.path, n, [("name", name + ext),
+                                           *(("related image", r) for r in _strings_of(obj))])
             if warn is not None:
                 diags.append(warn)
         problem = extension_problem(name, ext)

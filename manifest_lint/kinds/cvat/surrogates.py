@@ -38,6 +38,10 @@ def lone_surrogate(path: str, n: int, obj: dict[str, Any]) -> Diagnostic | None:
             names += [("meta.related_images", x) for x in related if isinstance(x, str)]
             rest["meta"] = {**meta,
                             "related_images": [x for x in related if not isinstance(x, str)]}
+    props = rest.get("properties")
+    if isinstance(props, dict) and isinstance(props.get("name"), str):  # a video's header
+        names.append(("properties.name", props["name"]))
+        rest["properties"] = {k: v for k, v in props.items() if k != "name"}
     found = None
     for where, text in names:
         bad = next((m for m in SURROGATE.finditer(text) if not is_surrogate_escape(m.group())),
@@ -63,9 +67,9 @@ def lone_surrogate(path: str, n: int, obj: dict[str, Any]) -> Diagnostic | None:
     )
 
 
-def not_utf8(path: str, n: int, full_name: str, related: list[str]) -> Diagnostic | None:
-    """CVAT210 when the record's file name (or a related image's) carries escaped bytes."""
-    for what, text in [("name", full_name), *(("related image", r) for r in related)]:
+def not_utf8(path: str, n: int, names: list[tuple[str, str]]) -> Diagnostic | None:
+    """CVAT210 when a file name in a line (``(what, name)`` pairs) carries escaped bytes."""
+    for what, text in names:
         found = first_surrogate(text)
         if found is not None:
             raw = os.fsencode(text)
