@@ -30,7 +30,7 @@ META = "-metadata"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 MAX_MASK_CLASSES = 20
 # Pairs of these types are passed through when the line has its classification pair.
-PASS_THROUGH_TYPES = frozenset({"groundtruth/label-verification"})
+PASS_THROUGH_TYPES = ("groundtruth/label-verification",)  # a tuple: `in` must not hash
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
