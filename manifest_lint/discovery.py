@@ -40,7 +40,7 @@ def discover(paths: list[Path], config: Config) -> Iterator[Target]:
     Only regular files are opened. Targets with kind None are not linted."""
     for p in paths:
         if not p.exists() and not p.is_symlink():
-            raise PathError(f"{p}: no such file or folder")
+            raise PathError(f"{shown(str(p))}: no such file or folder")
     seen: set[Path] = set()
     for p in paths:
         if p.is_dir():

@@ -233,3 +233,29 @@ def test_label_files_whose_names_are_not_utf8(tmp_path: Path, fmt: str) -> None:
     assert r.code == 1, r.stdout + r.stderr
     with open(folder + b"/" + LATIN1 + b".csv", "rb") as f:
         assert f.read() == b"s3://bucket-x/a.jpg,normal\n"
+
+
+def test_create_lint_fix_round_trip_of_a_video_with_a_latin1_name(tmp_path: Path) -> None:
+    from tests.media_factory import make_video
+
+    make_video(tmp_path / "x.mp4", frames=30)
+    os.rename(os.fsencode(tmp_path / "x.mp4"), os.fsencode(tmp_path) + b"/" + LATIN1 + b".mp4")
+    r = run_cli("create", "cvat", os.fsdecode(LATIN1 + b".mp4"), cwd=tmp_path)
+    assert r.code == 0, r.stderr
+    manifest = tmp_path / "manifest.jsonl"
+    written = manifest.read_bytes()
+    assert b'{"properties":{"name":"caf\\udce9.mp4",' in written
+    for args in (["lint", "--deep"], ["fix", "--deep"]):
+        r = run_cli(*args, "-f", "json", manifest)
+        assert r.code == 0, (args, r.stdout, r.stderr)
+        assert [(d["line"], d["code"]) for d in json.loads(r.stdout)["diagnostics"]] == [
+            (3, "CVAT209")]
+        assert manifest.read_bytes() == written
+
+
+def test_shown_escapes_every_lone_surrogate() -> None:
+    from manifest_lint.textio import shown
+
+    assert shown("caf\udce9.csv") == "caf\\xe9.csv"
+    assert shown("a\ud800b\U0001f600") == "a\\ud800b\U0001f600"
+    assert shown("plain") == "plain"
