@@ -29,3 +29,22 @@ def test_lfv_mask_metadata_type_of_an_unhashable_type(tmp_path: Path) -> None:
     p = write_file(tmp_path, line, "x.manifest")
     assert found(p, no_media=True) == [(1, "LFV103"), (1, "LFV107"), (1, "LFV202"),
                                        (1, "LFV204")]
+
+
+def cvat_record(height: str) -> str:
+    return ('{"version":"1.1"}\n{"type":"images"}\n{"name":"a","extension":".png","width":8,'
+            f'"height":{height},"meta":{{"related_images":[]}},'
+            '"checksum":"0123456789abcdef0123456789abcdef"}\n')
+
+
+def test_cvat_canonical_record_with_an_integer_beyond_64_bits(tmp_path: Path) -> None:
+    """The fast path's regex accepts any positive integer; orjson refuses one beyond 64
+    bits ("number is infinity"), so the media check of such a record crashed."""
+    from tests.media_factory import make_png
+
+    make_png(tmp_path / "a.png", (8, 6))
+    p = write_file(tmp_path, cvat_record("1" * 400), "manifest.jsonl")
+    assert found(p) == [(3, "CVAT403")]
+    assert found(p, no_media=True) == []
+    p.write_text(cvat_record("1" * 5000))  # more digits than Python's json converts
+    assert found(p) == [(1, "CVAT402"), (3, "CVAT003")]  # a.png is then not listed

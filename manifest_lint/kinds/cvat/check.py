@@ -261,12 +261,17 @@ class _Checker(HeaderChecks, RecordChecks):
         if self.kind == "images":
             m = IMAGE_RECORD.fullmatch(body)
             if m is not None and NAME_ENDS_WITH_EXTENSION.search(body) is None:
-                self.records += 1
-                self.empty = False
-                self.keys.add(key_of_match(m), n)
-                if self.images is not None or self.order is not None:
-                    yield from self._image_followups(n, body, orjson.loads(body), [], None)
-                return
+                follow = self.images is not None or self.order is not None
+                # orjson refuses integers beyond 64 bits, Python's json those of > 4300
+                # digits (then the slow path says so)
+                obj = loads(body) if follow else None
+                if not follow or isinstance(obj, dict):
+                    self.records += 1
+                    self.empty = False
+                    self.keys.add(key_of_match(m), n)
+                    if isinstance(obj, dict):
+                        yield from self._image_followups(n, body, obj, [], None)
+                    return
         if not body.strip():
             yield self._blank(n, header=self.records == 0)
             return
