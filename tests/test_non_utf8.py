@@ -249,7 +249,7 @@ def test_create_lint_fix_round_trip_of_a_video_with_a_latin1_name(tmp_path: Path
         r = run_cli(*args, "-f", "json", manifest)
         assert r.code == 0, (args, r.stdout, r.stderr)
         assert [(d["line"], d["code"]) for d in json.loads(r.stdout)["diagnostics"]] == [
-            (3, "CVAT209")]
+            (3, "CVAT210")]
         assert manifest.read_bytes() == written
 
 
