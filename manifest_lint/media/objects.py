@@ -28,6 +28,7 @@ from typing import BinaryIO, Literal
 from manifest_lint.media.heads import header_end
 from manifest_lint.media.s3client import BucketError, ObjectInfo, S3Client, shared_client
 from manifest_lint.media.store import State, StatResult, escape_reason
+from manifest_lint.textio import SURROGATE
 
 HEAD_LIMIT = 2  # names looked up one by one in a folder before the folder is listed
 HEAD_BYTES = 2048  # first ranged read of an image (a JPEG or PNG header is usually less)
@@ -191,6 +192,8 @@ class ObjectStore:
 
     def locate(self, name: str) -> tuple[str, State]:
         url = self.url(name)
+        if SURROGATE.search(name):  # a name that is not UTF-8 is no object key: never asked
+            return url, "missing"
         return url, "ok" if self.info(url) is not None else "missing"
 
     def stat(self, url: str) -> StatResult:
