@@ -95,14 +95,16 @@ def test_cvat_lone_surrogate_with_media_is_no_internal_error(tmp_path: Path) -> 
 
 def test_fix_leaves_lone_surrogate_lines_alone_and_fixes_the_rest(tmp_path: Path) -> None:
     bad = rec("dir\ud800img_3")
+    other = "f" * 32  # not b's checksum: two records of one picture would be DS201
     data = (HEADER + bad + "\n" + rec("b").replace(",", ", ", 1) + "\n\n"
-            + rec("c", checksum=SUM.upper()) + "\n")
+            + rec("c", checksum=other.upper()) + "\n")
     p = write_file(tmp_path, data, "manifest.jsonl")
     r = run_cli("fix", "--no-media", "-f", "json", p)
     assert r.code == 1, r.stderr
     assert [(d["line"], d["code"]) for d in json.loads(r.stdout)["diagnostics"]] == [
         (3, "CVAT008")]
-    assert p.read_bytes() == (HEADER + bad + "\n" + rec("b") + "\n" + rec("c") + "\n").encode()
+    assert p.read_bytes() == (HEADER + bad + "\n" + rec("b") + "\n"
+                              + rec("c", checksum=other) + "\n").encode()
 
 
 # ------------------------------------------------------------------ LFV007
