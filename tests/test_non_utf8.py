@@ -94,8 +94,8 @@ def test_cvat_lone_surrogate_with_media_is_no_internal_error(tmp_path: Path) -> 
 
 
 def test_fix_leaves_lone_surrogate_lines_alone_and_fixes_the_rest(tmp_path: Path) -> None:
-    bad = rec("dir\ud800img_3")
-    other = "f" * 32  # not b's checksum: two records of one picture would be DS201
+    bad = rec("dir\ud800img_3", checksum="e" * 32)
+    other = "f" * 32  # checksums differ: two records of one picture would be DS201
     data = (HEADER + bad + "\n" + rec("b").replace(",", ", ", 1) + "\n\n"
             + rec("c", checksum=other.upper()) + "\n")
     p = write_file(tmp_path, data, "manifest.jsonl")
