@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
 
 _FAST_EXT = (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG")
-_CLASS_SLOTS = 1024  # the duplicate map packs (line, class index) into one int
+CLASS_SLOTS = 1024  # the duplicate map packs (line, class index) into one int
+_CLASS_SLOTS = CLASS_SLOTS
 
 
 class _State:
@@ -107,8 +108,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     yield from file_diagnostics(ctx, st)
     ctx.facts["rows"] = st.rows  # for the media pass the kind registry runs after this one
     ctx.facts["bare_names"] = st.bare_names
-    # for reports (class balance) and the dataset pass: image -> line * _CLASS_SLOTS +
-    # class index, and the classes
+    # for reports (class balance), the dataset pass and the manifest sync
+    # (kinds/lfv/csvsource.index_csv): image -> first line * CLASS_SLOTS + class index, in
+    # file order; the class names
     ctx.facts.update(refs=st.seen, line_scale=_CLASS_SLOTS, class_names=st.class_names)
     if not st.seen_content and not st.rows:
         yield R.EMPTY_FILE.diag(ctx.display, 1, "label file has no rows; add `image,class` rows")

@@ -6,6 +6,12 @@ become problems with the AWS script's codes where it has one (``INVALID_CLASSIFI
 ``DUPLICATE``) and the rule name in upper case otherwise (``INVALID_S3_URI``), for the errors
 file; messages name our rule (``CSV203 unknown-class``).
 
+For the manifest sync, :func:`index_csv` keeps less: the CSV checker's duplicate map (image ->
+first line * ``CLASS_SLOTS`` + class index, in file order) less the rows that have an error,
+one int per image, with no second pass over the CSV and no object per row. It says the same
+as ``load_csv`` would (entries, problems, bare names and the prefix they are placed under);
+when the checker could not finish (an internal error) it is built from ``load_csv``.
+
 Bare image names are placed under the S3 prefix: ``s3-path`` (``--s3-path``), else the
 prefix the manifest beside the CSV was made with (when asked to infer it). Bare names with no
 prefix at all are not row problems (the row is fine; the prefix is missing): they are counted
@@ -17,10 +23,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic, Severity
 from manifest_lint.engine import Selection, Settings, lint_file
+from manifest_lint.kinds.csv.check import CLASS_SLOTS
 from manifest_lint.kinds.lfv.serialize import CLASSES
 from manifest_lint.s3 import check_s3_uri, join_prefix
 
@@ -179,3 +187,109 @@ def _unmatched(src: CsvSource, errors: dict[int, list[Diagnostic]]) -> None:
     for line, found in sorted(errors.items()):
         src.problems.extend(CsvProblem(line, "", "", aws_code(d), d.message,
                                        f"{d.code} {d.name}") for d in found)
+
+
+# --- the index the manifest sync keeps ----------------------------------------------------
+
+_CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
+
+
+@dataclass
+class CsvIndex:
+    """The usable rows of a CSV and what keeps it from being a source."""
+
+    # uri -> line * CLASS_SLOTS + index into CLASSES, rows in file order; the sync
+    # replaces a value by -(manifest line) once the manifest has shown the image
+    images: dict[str, int]
+    problems: int = 0  # rows (and file-level errors) the manifest cannot be made from
+    first_problem: tuple[int, str] = (0, "")  # its line and rule ("CSV203 unknown-class")
+    unplaced: int = 0  # bare image names with no prefix to place them under
+    first_unplaced: tuple[int, str] = (0, "")  # its line and name
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def index_csv(path: Path, config: Config, *, display: str, infer_from: Path) -> CsvIndex:
+    """Lint the CSV at ``path`` and index its usable rows. Bare names are placed under
+    ``s3-path``, else under the prefix the manifest ``infer_from`` was made with, if it
+    tells. Raises ``OSError`` only if the CSV cannot be read."""
+    cfg = source_config(config, None)
+    settings = Settings(no_media=True)
+    facts: dict[str, Any] = {}
+    diags = lint_file(path, display, "csv", cfg, settings, Selection(cfg, settings),
+                      facts=facts)
+    errors = [d for d in diags if d.severity is Severity.ERROR]
+    for d in errors:
+        if d.code == "ML001":
+            raise OSError(d.message)
+    seen: dict[str, int] | None = facts.get("refs")
+    if seen is None or list(facts.get("class_names", ()))[:2] != list(CLASSES) or any(
+            d.code == "ML002" for d in errors):
+        return _from_source(path, config, display, infer_from)
+    index = CsvIndex(seen, problems=len(errors))
+    if errors:
+        index.first_problem = (errors[0].line, f"{errors[0].code} {errors[0].name}")
+    bare_names = int(facts.get("bare_names", 0))
+    if not errors and not bare_names:
+        return index  # every image in the map is a clean row with a full URI
+    bad_lines = {d.line for d in errors}
+    prefix: str = cfg.options("csv")["s3-path"]
+    slots = CLASS_SLOTS
+    drop: list[str] = []
+    bare: list[str] = []
+    backstop: list[int] = []  # lines of rows whose image makes no s3:// URI
+    for uri, packed in seen.items():
+        if packed // slots in bad_lines:
+            drop.append(uri)
+        elif not uri.startswith("s3://"):
+            if not prefix and check_s3_uri(uri) is None:
+                bare.append(uri)
+            else:
+                drop.append(uri)
+                backstop.append(packed // slots)
+    for uri in drop:
+        del seen[uri]
+    if backstop:
+        _backstop(index, backstop)
+    if bare:
+        _place_index(index, bare, infer_from)
+    return index
+
+
+def _backstop(index: CsvIndex, lines: list[int]) -> None:
+    """Rows the CSV rules let through whose image still makes no ``s3://`` URI."""
+    first = min(lines)
+    index.problems += len(lines)
+    if not index.first_problem[0] or first < index.first_problem[0]:
+        index.first_problem = (first, "CSV205 invalid-s3-uri")
+
+
+def _place_index(index: CsvIndex, bare: list[str], manifest: Path) -> None:
+    """Bare names under the prefix ``manifest`` was made with, or counted as unplaced."""
+    from manifest_lint.kinds.csv.prefix import infer_prefix
+
+    images = index.images
+    prefix = infer_prefix(manifest, {name.lstrip("/") for name in bare})
+    if not prefix:
+        index.unplaced = len(bare)
+        index.first_unplaced = (images[bare[0]] // CLASS_SLOTS, bare[0])
+        for name in bare:  # not rows of the manifest until a prefix places them
+            del images[name]
+        return
+    names = set(bare)
+    index.images = {join_prefix(prefix, uri) if uri in names else uri: packed
+                    for uri, packed in images.items()}
+
+
+def _from_source(path: Path, config: Config, display: str, manifest: Path) -> CsvIndex:
+    """The index from ``load_csv`` (the CSV rows read again, one object per row)."""
+    src = load_csv(path, config, display=display, infer_from=manifest)
+    index = CsvIndex({e.uri: e.line * CLASS_SLOTS + _CLASS_INDEX[e.cls] for e in src.entries},
+                     problems=len(src.problems), unplaced=src.unplaced,
+                     first_unplaced=src.first_unplaced)
+    if src.problems:
+        first = src.problems[0]
+        index.first_problem = (first.line, first.rule)
+    return index

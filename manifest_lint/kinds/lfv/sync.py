@@ -19,12 +19,15 @@ from pathlib import Path
 
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
+from manifest_lint.kinds.csv.check import CLASS_SLOTS
 from manifest_lint.kinds.lfv import rules as R
-from manifest_lint.kinds.lfv.csvsource import CsvEntry, CsvSource, load_csv
-from manifest_lint.kinds.lfv.serialize import classification_line, creation_date
+from manifest_lint.kinds.lfv.csvsource import CsvIndex, index_csv
+from manifest_lint.kinds.lfv.serialize import CLASSES, classification_line, creation_date
 from manifest_lint.wording import plural
 
 SYNC_RULES = (R.SYNC_MISSING_IN_MANIFEST, R.SYNC_MISSING_IN_CSV, R.SYNC_CLASS)
+
+
 def sibling_csv(manifest: Path) -> Path | None:
     """``X.csv`` beside ``X.manifest``, if it is a file."""
     if manifest.suffix.lower() != ".manifest":
@@ -34,16 +37,20 @@ def sibling_csv(manifest: Path) -> Path | None:
 
 
 class Sync:
-    """Compares manifest objects with the entries of a CSV."""
+    """Compares manifest objects with the rows of a CSV.
 
-    def __init__(self, display: str, src: CsvSource, csv_display: str) -> None:
+    ``images`` maps each CSV image to its row (line * ``CLASS_SLOTS`` + index into
+    ``CLASSES``) until the manifest shows it, then to minus the manifest line of its first
+    object: one int per image, in CSV order.
+    """
+
+    def __init__(self, display: str, index: CsvIndex, csv_display: str) -> None:
         self.display = display
-        self.src = src
+        self.index = index
+        self.images = index.images
         self.csv = csv_display
-        # uri -> [entry, manifest line of its first object (0 = not seen yet)]
-        self.slots: dict[str, list[CsvEntry | int]] = {e.uri: [e, 0] for e in src.entries}
         self._date: str | None = None
-        self.fixable = src.ok and not src.unplaced
+        self.fixable = index.ok and not index.unplaced
 
     @classmethod
     def load(cls, manifest: Path, display: str, config: Config) -> Sync | None:
@@ -54,53 +61,53 @@ class Sync:
             return None
         csv_display = str(Path(display).with_suffix(".csv"))
         try:
-            src = load_csv(csv, config, display=csv_display, infer_from=manifest)
+            index = index_csv(csv, config, display=csv_display, infer_from=manifest)
         except OSError:
             return None
-        return cls(display, src, csv_display)
+        return cls(display, index, csv_display)
 
-    def _line_for(self, entry: CsvEntry) -> str:
+    def _line_for(self, uri: str, cls: str) -> str:
         if self._date is None:
             self._date = creation_date()
-        return classification_line(entry.uri, entry.cls, self._date)
+        return classification_line(uri, cls, self._date)
 
     def _why_not(self) -> str:
         """Why there is no fix (the CSV's own problems), or ''."""
         if self.fixable:
             return ""
-        if not self.src.problems:
-            line, name = self.src.first_unplaced
-            return (f"; {self.csv} holds {plural(self.src.unplaced, 'bare image name')} "
+        index = self.index
+        if not index.problems:
+            line, name = index.first_unplaced
+            return (f"; {self.csv} holds {plural(index.unplaced, 'bare image name')} "
                     f"(line {line}: {name!r}) and no S3 prefix places them (CSV206 "
                     "missing-s3-prefix): set s3-path under [tool.manifest-lint.csv]")
-        first = self.src.problems[0]
-        n = len(self.src.problems)
-        return (f"; {self.csv} has {plural(n, 'problem')} (line {first.line}: {first.rule}): "
-                "fix it first, then `manifest-lint fix` updates this manifest")
+        line, rule = index.first_problem
+        return (f"; {self.csv} has {plural(index.problems, 'problem')} (line {line}: "
+                f"{rule}): fix it first, then `manifest-lint fix` updates this manifest")
 
     def check(self, sr: str, cls: str | None, shown_class: object, start: int, end: int
               ) -> Diagnostic | None:
         """Compare one manifest object with the CSV."""
-        slot = self.slots.get(sr)
-        if slot is None:
+        packed = self.images.get(sr)
+        if packed is None:
             fix = Fix((Edit(start, end, None),)) if self.fixable else None
             return R.SYNC_MISSING_IN_CSV.diag(
                 self.display, start,
                 f"image {sr!r} is not in {self.csv}: delete this line or add the image to "
                 f"the CSV{self._why_not()}", fix=fix,
             )
-        if slot[1]:
+        if packed < 0:
             return None  # a repeat: reported (and fixed) as a duplicate source-ref
-        slot[1] = start
-        entry = slot[0]
-        assert isinstance(entry, CsvEntry)
-        if cls == entry.cls:
+        self.images[sr] = -start
+        line, idx = divmod(packed, CLASS_SLOTS)
+        want = CLASSES[idx]
+        if cls == want:
             return None
-        fix = Fix((Edit(start, end, self._line_for(entry)),)) if self.fixable else None
+        fix = Fix((Edit(start, end, self._line_for(sr, want)),)) if self.fixable else None
         here = repr(shown_class) if cls is None else repr(cls)
         return R.SYNC_CLASS.diag(
             self.display, start,
-            f"image {sr!r} is {here} here but {entry.cls!r} in {self.csv} line {entry.line}; "
+            f"image {sr!r} is {here} here but {want!r} in {self.csv} line {line}; "
             f"the CSV is the source: regenerate the line{self._why_not()}", fix=fix,
         )
 
@@ -110,27 +117,27 @@ class Sync:
 
     def finish(self, last_line: int, newline: str) -> Iterator[Diagnostic]:
         """CSV images the manifest lacks, at the line before which they belong."""
-        missing: list[tuple[CsvEntry, int]] = []
+        missing: list[tuple[str, int, int]] = []  # (uri, packed row, insert before)
         before = last_line + 1
-        for entry, seen in reversed(list(self.slots.values())):
-            assert isinstance(entry, CsvEntry) and isinstance(seen, int)
-            if seen:
-                before = seen
+        for uri, packed in reversed(self.images.items()):
+            if packed < 0:
+                before = -packed
             else:
-                missing.append((entry, before))
+                missing.append((uri, packed, before))
         missing.reverse()
-        groups: dict[int, list[CsvEntry]] = {}
-        for entry, at in missing:
-            groups.setdefault(at, []).append(entry)
-        for at, entries in groups.items():
+        groups: dict[int, list[tuple[str, str, int]]] = {}
+        for uri, packed, at in missing:
+            line, idx = divmod(packed, CLASS_SLOTS)
+            groups.setdefault(at, []).append((uri, CLASSES[idx], line))
+        for at, rows in groups.items():
             fix = None
             if self.fixable:
-                content = newline.join(self._line_for(e) for e in entries)
+                content = newline.join(self._line_for(uri, cls) for uri, cls, _ in rows)
                 fix = Fix((Edit(at, at - 1, content),))
-            line = max(1, min(at, last_line))
-            for e in entries:
+            where = max(1, min(at, last_line))
+            for uri, cls, line in rows:
                 yield R.SYNC_MISSING_IN_MANIFEST.diag(
-                    self.display, line,
-                    f"image {e.uri!r} ({e.cls}, {self.csv} line {e.line}) is not in the "
+                    self.display, where,
+                    f"image {uri!r} ({cls}, {self.csv} line {line}) is not in the "
                     f"manifest; regenerate it from the CSV{self._why_not()}", fix=fix,
                 )
