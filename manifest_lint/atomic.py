@@ -7,7 +7,6 @@ is replaced, from a temp file in the target's folder, and the link stays as it i
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +25,7 @@ def new_temp(path: Path) -> tuple[Path, BinaryIO]:
     """A new, exclusively created file beside ``path`` with the usual permissions
     (0o666 minus the umask), open for binary writing."""
     while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from manifest_lint.media.cache import MediaCache
-from manifest_lint.media.executor import Backend, backend_for
 from manifest_lint.textio import Preflight, preflight
 
 if TYPE_CHECKING:
     from manifest_lint.config import Config
+    from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.executor import Backend
     from manifest_lint.media.s3client import ClientOptions
     from manifest_lint.rules import Rule
 
@@ -47,11 +47,15 @@ class Settings:
 
     def media_cache(self, owner: Path, namespace: str) -> MediaCache:
         """The media result cache for the manifest ``owner`` (a no-op when disabled)."""
+        from manifest_lint.media.cache import MediaCache  # imported only when media are
+
         return MediaCache(self.cache_dir, owner, namespace)
 
     def media_backend(self, *roots: str | os.PathLike[str]) -> Callable[[int], Backend]:
         """Where media work runs: the process pool, or the ``--scheduler`` cluster (whose
         workers must see the local folders ``roots``)."""
+        from manifest_lint.media.executor import backend_for  # only when media are checked
+
         return backend_for(self.scheduler, roots)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +205,8 @@ def _walk(root: Path, config: Config) -> list[Path]:
 def _drop_gitignored(root: Path, files: list[Path]) -> list[Path]:
     if not files:
         return files
+    import subprocess  # only when a folder is walked
+
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), "check-ignore", "-z", "--stdin"],

@@ -3,7 +3,6 @@ file in the same folder, and replace the original atomically."""
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -211,6 +210,8 @@ def unified_diff(old: Path, new: Path, display: str) -> str:
     """A unified diff of two versions of a file (decoded leniently for display)."""
     a = old.read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
     b = new.read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
+    import difflib  # only for --diff
+
     lines = difflib.unified_diff(a, b, fromfile=f"a/{display}", tofile=f"b/{display}")
     return "".join(ln if ln.endswith(("\n", "\r")) else ln + "\n\\ No newline at end of file\n"
                    for ln in lines)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from manifest_lint.config import load_config
-from manifest_lint.kinds.csv.check import CLASS_SLOTS
+from manifest_lint.kinds.csv.rows import CLASS_SLOTS
 from manifest_lint.kinds.lfv.csvsource import CsvIndex, index_csv, load_csv
 from manifest_lint.kinds.lfv.serialize import CLASSES
 

@@ -1,14 +1,16 @@
 """``--format full`` (default): Rich report grouped by file, with the offending source line
-and a summary table."""
+and a summary table.
+
+When Rich would write no styles (the output is not a terminal, as in a pre-commit hook, or
+``--color never``) and every text is printable ASCII, the same characters are written
+without importing Rich (:mod:`manifest_lint.reporters.plain`); anything else goes through
+Rich.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from manifest_lint.engine import FileResult, Summary
 from manifest_lint.reporters import ReportOptions
@@ -16,6 +18,8 @@ from manifest_lint.textio import iter_raw_lines
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from manifest_lint.baseline import Outcome
 
 MAX_SOURCE_CHARS = 160
@@ -45,12 +49,14 @@ def source_lines(path: Path, wanted: set[int]) -> dict[int, str]:
 
 def make_console(out: TextIO, color: bool | None) -> Console:
     """A console on ``out``; ``color`` True/False forces, None leaves it to Rich (NO_COLOR,
-    FORCE_COLOR, TTY)."""
+    FORCE_COLOR, TTY). No emoji codes: ``a.csv:100:1:`` must not print a 💯."""
+    from rich.console import Console
+
     if color is None:
-        return Console(file=out, highlight=False, soft_wrap=True)
+        return Console(file=out, highlight=False, soft_wrap=True, emoji=False)
     return Console(
         file=out, highlight=False, soft_wrap=True, force_terminal=color, no_color=not color,
-        color_system="auto" if color else None,
+        color_system="auto" if color else None, emoji=False,
     )
 
 
@@ -62,6 +68,14 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
 
         write_text(rule_statistics(results), out)
         return
+    from manifest_lint.reporters.plain import plain_report
+
+    text = plain_report(results, summary, out, color, options)
+    if text is not None:
+        out.write(text)
+        return
+    from rich.markup import escape
+
     console = make_console(out, color)
     for r in results:
         if not r.diagnostics and not r.fixed and not r.notes:
@@ -90,6 +104,9 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
 
 
 def _summary(console: Console, s: Summary, baseline: Outcome | None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="manifest-lint summary", title_justify="left", show_header=True)
     for col in ("files", "errors", "warnings", "fixable"):
         table.add_column(col, justify="right")

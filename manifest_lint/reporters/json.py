@@ -34,5 +34,5 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
         payload["fixed"] = options.fixed
     if options is not None and options.diff is not None:
         payload["diff"] = options.diff
-    json.dump(payload, out, ensure_ascii=False)
+    out.write(json.dumps(payload, ensure_ascii=False))  # one call to the C encoder
     out.write("\n")

@@ -25,6 +25,7 @@ from manifest_lint.kinds.common import decode_diagnostic, encoding_diagnostics
 from manifest_lint.kinds.csv import rules as R
 from manifest_lint.kinds.csv.filelevel import file_diagnostics
 from manifest_lint.kinds.csv.rows import (
+    CLASS_SLOTS,
     HEADER_WORDS,
     IMAGE_EXTENSIONS,
     Row,
@@ -39,8 +40,7 @@ if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
 
 _FAST_EXT = (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG")
-CLASS_SLOTS = 1024  # the duplicate map packs (line, class index) into one int
-_CLASS_SLOTS = CLASS_SLOTS
+_CLASS_SLOTS = CLASS_SLOTS  # the duplicate map packs (line, class index) into one int
 
 
 class _State:

@@ -13,6 +13,7 @@ from pathlib import Path
 from manifest_lint.textio import LineDecoder, iter_raw_lines
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+CLASS_SLOTS = 1024  # a row packed into one int: line * CLASS_SLOTS + class index
 HEADER_WORDS = frozenset({
     "image", "images", "image-location", "image_location", "imagelocation", "location",
     "path", "file", "filename", "file_name", "source-ref", "source_ref", "uri", "url", "s3",

@@ -23,6 +23,7 @@ import orjson
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.common import decode_diagnostic, drive, encoding_diagnostics
+from manifest_lint.kinds.csv.rows import CLASS_SLOTS
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.reading import (
     blocks,
@@ -54,6 +55,7 @@ _ZERO = 0
 _NUMBERS = (int, float)
 _MISSING = object()
 _from_iso = datetime.fromisoformat
+_SLOTS = CLASS_SLOTS
 JSONDecodeError = orjson.JSONDecodeError
 
 
@@ -116,13 +118,13 @@ class _Scan:
 
     def _media(self) -> MediaChecker | None:
         """A media checker when media are checked (else ``media_off`` says why)."""
-        from manifest_lint.kinds.lfv.media import MediaChecker
-
         if not R.media_wanted(self.ctx.enabled_codes):
             return None
         if self.ctx.settings.no_media:
             self.media_off = "--no-media"
             return None
+        from manifest_lint.kinds.lfv.media import MediaChecker  # only when media are checked
+
         return MediaChecker.for_context(self.ctx)
 
     def close(self) -> None:
@@ -174,6 +176,10 @@ class _Scan:
         prefix = self.bucket_prefix
         plen = len(prefix)
         extras = self.media is not None or self.sync is not None
+        # with only the CSV sync on, an image in the CSV with the same class is settled
+        # here: its packed CSV row (line * CLASS_SLOTS + class index) becomes -line
+        images = self.sync.images if self.sync is not None and self.media is None else None
+        in_csv = images.get if images is not None else None
         last_date = self.last_date
         anomaly = 0
         fast = 0
@@ -206,6 +212,12 @@ class _Scan:
                     self.over_line = n
                 if v is _ONE:
                     anomaly += 1
+                if in_csv is not None:
+                    packed = in_csv(sr)
+                    # CLASSES is (normal, anomaly): class index 1 is anomaly-label 1
+                    if packed is not None and packed >= 0 and packed % _SLOTS == v:
+                        images[sr] = -n  # type: ignore[index]
+                        continue
                 if extras:
                     self.n = n
                     yield from self._extras(sr, "anomaly" if v is _ONE else "normal", None,

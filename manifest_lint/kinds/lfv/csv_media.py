@@ -12,12 +12,18 @@ from typing import TYPE_CHECKING
 from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.csv.rows import HEADER_WORDS, Row, canonical_class, rows_of
 from manifest_lint.kinds.lfv import rules as R
-from manifest_lint.kinds.lfv.media import MediaChecker, MediaTask, _show, add_note
 from manifest_lint.kinds.lfv.rules_media import media_wanted
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
+    from manifest_lint.kinds.lfv.media import MediaChecker, MediaTask
+
+
+def add_note(ctx: CheckContext, text: str) -> None:
+    """Hand ``text`` to the engine as a note on this file (nothing when empty)."""
+    if text:
+        ctx.note(text)
 
 
 def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -40,6 +46,8 @@ def check_csv_media(ctx: CheckContext) -> Iterator[Diagnostic]:
                      "entry maps their bucket to a local folder ([tool.manifest-lint.lfv] "
                      "media-map; --remote checks them in the bucket)")
         return
+    from manifest_lint.kinds.lfv.media import MediaChecker, _show  # only when media are checked
+
     base = ctx.media_root() or ctx.path.parent
     media = MediaChecker.for_context(ctx, relative_base=base)
     relative_missing: list[Diagnostic] = []

@@ -28,7 +28,7 @@ from typing import Any
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic, Severity
 from manifest_lint.engine import Selection, Settings, lint_file
-from manifest_lint.kinds.csv.check import CLASS_SLOTS
+from manifest_lint.kinds.csv.rows import CLASS_SLOTS
 from manifest_lint.kinds.lfv.serialize import CLASSES
 from manifest_lint.s3 import check_s3_uri, join_prefix
 

@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 MIN_SIDE = 64
 MAX_FILE_BYTES = 8 * 1024 * 1024
 BACKGROUND_COLORS = frozenset({"#ffffff", "#000000"})
-MEDIA_RULES = (R.MEDIA_MISSING, R.IMAGE_FORMAT, R.IMAGE_DIMENSIONS, R.IMAGE_FILE_SIZE,
-               R.SIZE_MISMATCH, R.MASK_FORMAT, R.MASK_SIZE, R.MASK_COLORS, R.PATH_ESCAPE)
 
 
 @dataclass(slots=True)
@@ -441,7 +439,3 @@ def _show(path: Path | str) -> str:
         return p.as_posix()
 
 
-def add_note(ctx: CheckContext, text: str) -> None:
-    """Hand ``text`` to the engine as a note on this file (nothing when empty)."""
-    if text:
-        ctx.note(text)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
-from manifest_lint.kinds.csv.check import CLASS_SLOTS
+from manifest_lint.kinds.csv.rows import CLASS_SLOTS
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.csvsource import CsvIndex, index_csv
 from manifest_lint.kinds.lfv.serialize import CLASSES, classification_line, creation_date
