@@ -69,6 +69,7 @@ class MediaCache:
     def __init__(self, root: Path | None, owner: Path, namespace: str, *,
                  video: bool = False) -> None:
         self._entries: dict[str, Any] = {}
+        self._folders: dict[str, str] = {}  # folder -> its realpath
         self._dirty = False
         self._file: Path | None = None
         if root is None:
@@ -89,12 +90,22 @@ class MediaCache:
     def enabled(self) -> bool:
         return self._file is not None
 
-    @staticmethod
-    def _key(where: str | os.PathLike[str], what: str) -> str:
+    def _key(self, where: str | os.PathLike[str], what: str) -> str:
         where = os.fspath(where)
         if "://" not in where:
-            where = os.path.realpath(where)
+            where = self._realpath(where)
         return f"{what}\0{where}"
+
+    def _realpath(self, path: str) -> str:
+        """``os.path.realpath(path)``, resolving each folder once: a file that is no link
+        is its resolved folder plus its name (one ``lstat`` instead of one per component)."""
+        folder, name = os.path.split(path)
+        if not folder or name in ("", ".", "..") or os.path.islink(path):
+            return os.path.realpath(path)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
 
     def get(self, where: str | os.PathLike[str], st: StatResult, what: str) -> Any | None:
         """The cached result for ``where`` if its size and change token are unchanged."""

@@ -59,6 +59,7 @@ class LocalStore:
         self.root = os.path.abspath(os.fspath(root))
         self.follow_links = follow_links
         self._real_root: str | None = None
+        self._folder_inside: dict[str, bool] = {}  # folder -> inside(folder), links resolved
 
     def __reduce__(self) -> tuple[type[LocalStore], tuple[str, bool]]:
         return (LocalStore, (self.root, self.follow_links))
@@ -93,8 +94,19 @@ class LocalStore:
         broken link too) or, without ``follow_links``, a link that leads out of the root
         (``outside``). ``name`` must be a clean name (see :func:`escape_reason`)."""
         path = self.path(name)
-        if not os.path.lexists(path):
+        try:
+            mode = os.lstat(path).st_mode
+        except (OSError, ValueError):
             return path, "missing"
+        if not stat_module.S_ISLNK(mode):
+            if self.follow_links:
+                return path, "ok"
+            # a file that is no link is inside when its folder is: resolve each folder once
+            folder = os.path.dirname(path)
+            inside = self._folder_inside.get(folder)
+            if inside is None:
+                inside = self._folder_inside[folder] = self.inside(folder)
+            return path, "ok" if inside else "outside"
         if not self.follow_links and not self.inside(path):
             return path, "outside"
         if not os.path.exists(path):

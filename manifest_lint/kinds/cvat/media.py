@@ -76,11 +76,14 @@ class ImageFacts:
 
 def inspect_images(store: LocalStore, tasks: Sequence[ImageTask]) -> list[ImageFacts]:
     """Worker: inspect a batch of records (a module-level function, for worker processes)."""
-    return [inspect_image(store, t) for t in tasks]
+    folders: dict[str, bool] = {}
+    return [inspect_image(store, t, folders) for t in tasks]
 
 
-def inspect_image(store: LocalStore, task: ImageTask) -> ImageFacts:
-    """Probe one record's file (size, and the pixel md5 if asked) and its context images."""
+def inspect_image(store: LocalStore, task: ImageTask,
+                  folders: dict[str, bool] | None = None) -> ImageFacts:
+    """Probe one record's file (size, and the pixel md5 if asked) and its context images
+    (``folders``: which folders have context images, shared between calls)."""
     from manifest_lint.kinds.cvat.sources import related_images_2d, related_images_3d
     from manifest_lint.media.images import probe_image
 
@@ -102,7 +105,7 @@ def inspect_image(store: LocalStore, task: ImageTask) -> ImageFacts:
                 info = probe_image(path, checksum=task.checksum, allow_large=True)
                 facts.width, facts.height = info.width, info.height
                 facts.orientation, facts.checksum = info.orientation, info.checksum
-            facts.related_on_disk = tuple(related_images_2d([path], root)[path])
+            facts.related_on_disk = tuple(related_images_2d([path], root, folders)[path])
     except MediaError as exc:
         return ImageFacts("unreadable", exc.message)
     except Exception as exc:  # noqa: BLE001 - a decoder failure is a finding, not a crash
@@ -149,6 +152,7 @@ class ImageMedia:
         self.enabled = enabled
         self.listed: set[str] = set()  # files the manifest accounts for
         self.sizes: Counter[tuple[int, int]] = Counter()  # image sizes found, for reports
+        self.context_folders: dict[str, bool] = {}  # folder -> has related_images/
         self.remote = is_remote(root)
         self.unchecked = 0  # records not checked (their bucket refused us)
         self.failure = ""  # why
@@ -185,7 +189,8 @@ class ImageMedia:
             return
         if self._from_cache(item):
             assert isinstance(self.store, LocalStore)
-            yield from self._judge(item, inspect_image(self.store, item.task))
+            yield from self._judge(item, inspect_image(self.store, item.task,
+                                                       self.context_folders))
             return
         for done, facts in self.work.submit(item):
             yield from self._judge(done, facts)
