@@ -9,43 +9,17 @@ Rich.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from manifest_lint.engine import FileResult, Summary
 from manifest_lint.reporters import ReportOptions
-from manifest_lint.textio import iter_raw_lines
+from manifest_lint.reporters.plain import plain_report, source_lines
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from manifest_lint.baseline import Outcome
-
-MAX_SOURCE_CHARS = 160
-
-
-def source_lines(path: Path, wanted: set[int]) -> dict[int, str]:
-    """The text of the ``wanted`` physical lines of ``path`` (one streaming pass)."""
-    found: dict[int, str] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    try:
-        with open(path, "rb") as f:
-            for n, (body, _term) in enumerate(iter_raw_lines(f, skip_bom=False), 1):
-                if n in wanted:
-                    text = body[: MAX_SOURCE_CHARS * 4].decode("utf-8", "replace")
-                    text = text.lstrip("\ufeff")
-                    if len(text) > MAX_SOURCE_CHARS:
-                        text = text[:MAX_SOURCE_CHARS] + "…"
-                    found[n] = text
-                if n >= last:
-                    break
-    except OSError:
-        pass
-    return found
-
 
 def make_console(out: TextIO, color: bool | None) -> Console:
     """A console on ``out``; ``color`` True/False forces, None leaves it to Rich (NO_COLOR,
@@ -68,8 +42,6 @@ def render(results: list[FileResult], summary: Summary, out: TextIO, color: bool
 
         write_text(rule_statistics(results), out)
         return
-    from manifest_lint.reporters.plain import plain_report
-
     text = plain_report(results, summary, out, color, options)
     if text is not None:
         out.write(text)

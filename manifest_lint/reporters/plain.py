@@ -14,13 +14,40 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TextIO
 
+from manifest_lint.textio import iter_raw_lines
 from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from manifest_lint.engine import FileResult, Summary
     from manifest_lint.reporters import ReportOptions
 
 MIN_WIDTH = 40
+MAX_SOURCE_CHARS = 160
+
+
+def source_lines(path: Path, wanted: set[int]) -> dict[int, str]:
+    """The text of the ``wanted`` physical lines of ``path`` (one streaming pass)."""
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    try:
+        with open(path, "rb") as f:
+            for n, (body, _term) in enumerate(iter_raw_lines(f, skip_bom=False), 1):
+                if n in wanted:
+                    text = body[: MAX_SOURCE_CHARS * 4].decode("utf-8", "replace")
+                    text = text.lstrip("\ufeff")
+                    if len(text) > MAX_SOURCE_CHARS:
+                        text = text[:MAX_SOURCE_CHARS] + "…"
+                    found[n] = text
+                if n >= last:
+                    break
+    except OSError:
+        pass
+    return found
+
 
 
 class _Unsafe(Exception):
@@ -87,8 +114,6 @@ def plain_report(results: list[FileResult], summary: Summary, out: TextIO,
 
 def _report(results: list[FileResult], s: Summary, options: ReportOptions, width: int
             ) -> str:
-    from manifest_lint.reporters.full import source_lines
-
     lines: list[str] = []
     for r in results:
         if not r.diagnostics and not r.fixed and not r.notes:
