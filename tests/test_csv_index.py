@@ -83,3 +83,33 @@ def test_index_of_a_clean_csv_is_the_duplicate_map(tmp_path: Path) -> None:
     assert got.images == {"s3://bkt/x/a.jpg": 1 * CLASS_SLOTS + 0,
                           "s3://bkt/x/b.jpg": 2 * CLASS_SLOTS + 1}
     assert got.ok and not got.unplaced
+
+
+def test_repeats_of_csv_images_are_found_with_the_sync_on(tmp_path: Path) -> None:
+    """With the sync on, the first line of a CSV image is kept in the sync's slot instead
+    of the duplicate map: repeats, their first lines and the media note stay the same."""
+    import json
+
+    from tests.conftest import run_cli
+    from tests.report_datasets import lfv_line
+
+    rows = [f"s3://bkt/x/img{i}.jpg,{'anomaly' if i % 3 == 0 else 'normal'}"
+            for i in range(40)]
+    lines = [lfv_line(r.split(",")[0], r.split(",")[1]) for r in rows]
+    lines += [lines[5], lfv_line("s3://bkt/x/img7.jpg", "anomaly"), lines[0],
+              lfv_line("s3://bkt/x/other.jpg"), lfv_line("s3://bkt/x/other.jpg")]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "t.manifest").write_text("\n".join(lines) + "\n")
+
+    def run() -> tuple[list[tuple[int, str, str]], list[str]]:
+        r = run_cli("lint", "-f", "json", "--no-media", "t.manifest", cwd=tmp_path)
+        data = json.loads(r.stdout)
+        return ([(d["line"], d["code"], d["message"]) for d in data["diagnostics"]
+                 if d["code"] == "LFV301"], [n["message"] for n in data["notes"]])
+
+    with_sync = run()
+    (tmp_path / "manifest-lint.toml").write_text("[lfv]\nsync-csv = false\n")
+    assert with_sync == run()
+    assert [(line, code) for line, code, _ in with_sync[0]] == [
+        (41, "LFV301"), (42, "LFV301"), (43, "LFV301"), (45, "LFV301")]
+    assert "already on line 6" in with_sync[0][0][2]
