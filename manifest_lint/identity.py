@@ -11,7 +11,6 @@ otherwise a hash of the line's content. Rules about the whole file are keyed by 
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -141,7 +140,9 @@ def line_key(kind: str, body: bytes | None) -> str:
     key = extract(body) if extract is not None else None
     if key is not None:
         return key
-    return "text:" + hashlib.sha256(body).hexdigest()[:16]
+    from hashlib import sha256  # only for a report that names records
+
+    return "text:" + sha256(body).hexdigest()[:16]
 
 
 def record_keys(result: FileResult) -> list[str]:
@@ -170,12 +171,14 @@ def identities(result: FileResult, base: Path) -> list[Identity]:
 def fingerprints(result: FileResult, base: Path) -> list[str]:
     """A stable fingerprint per diagnostic of ``result``: its identity and how many
     diagnostics with the same identity came before it in the file."""
+    from hashlib import sha256
+
     seen: Counter[Identity] = Counter()
     out = []
     for ident in identities(result, base):
         seen[ident] += 1
         text = "\0".join((*ident, str(seen[ident])))
-        out.append(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32])
+        out.append(sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32])
     return out
 
 

@@ -51,6 +51,8 @@ def _err(text: str) -> None:
 
 def _baseline(results: list[FileResult], opts: OutputOptions,
               selection: Selection) -> Outcome | None:
+    if opts.write_baseline is None and opts.baseline is None:
+        return None
     from manifest_lint import baseline
 
     if opts.write_baseline is not None:
@@ -99,13 +101,13 @@ def finish(results: list[FileResult], opts: OutputOptions, selection: Selection)
 
 def _side_notes(results: list[FileResult], opts: OutputOptions,
                 outcome: Outcome | None) -> None:
-    from manifest_lint.baseline import summary_line
-
     if opts.statistics and opts.format not in WITH_STATISTICS:
         from manifest_lint.reporters.statistics import rule_statistics, write_text
 
         write_text(rule_statistics(results), sys.stderr)
     if outcome is not None and (opts.format not in SELF_SUMMARISING or opts.statistics
                                 or opts.output_file is not None):
+        from manifest_lint.baseline import summary_line
+
         _err(summary_line(outcome))
 

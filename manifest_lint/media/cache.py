@@ -13,8 +13,6 @@ a torn file; the last writer wins. The folder carries a ``CACHEDIR.TAG`` so back
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +72,9 @@ class MediaCache:
         self._file: Path | None = None
         if root is None:
             return
+        import hashlib  # here, not at the top: a run without media never needs them
+        import json
+
         decoders = decoder_versions(video)
         digest = hashlib.sha1(f"{namespace}\0{owner.resolve()}\0{decoders}".encode(
             errors="surrogateescape")).hexdigest()
@@ -134,6 +135,8 @@ class MediaCache:
             gitignore = self._root / ".gitignore"
             if not gitignore.exists():
                 write_atomically(gitignore, b"# Created by manifest-lint.\n*\n")
+            import json
+
             write_atomically(self._file, json.dumps(self._entries).encode())
             self._dirty = False
         except OSError:
