@@ -232,9 +232,10 @@ def index_csv(path: Path, config: Config, *, display: str, infer_from: Path) -> 
     if errors:
         index.first_problem = (errors[0].line, f"{errors[0].code} {errors[0].name}")
     bare_names = int(facts.get("bare_names", 0))
-    if not errors and not bare_names:
+    # a repeated image's row is never the first of its image, so never in the map
+    bad_lines = {d.line for d in errors if d.code not in ("CSV301", "CSV302")}
+    if not bad_lines and not bare_names:
         return index  # every image in the map is a clean row with a full URI
-    bad_lines = {d.line for d in errors}
     prefix: str = cfg.options("csv")["s3-path"]
     slots = CLASS_SLOTS
     drop: list[str] = []
