@@ -114,7 +114,7 @@ class _Scan:
         self.media_off = ""  # why media are not checked, when they are not
         self.media = self._media()
         self.advance: Callable[[int], None] = no_progress  # set by check()
-        self.sync = self._sync()
+        self.sync = _sync_for(ctx)
 
     def _media(self) -> MediaChecker | None:
         """A media checker when media are checked (else ``media_off`` says why)."""
@@ -130,15 +130,6 @@ class _Scan:
     def close(self) -> None:
         if self.media is not None:
             self.media.close()
-
-    def _sync(self) -> Sync | None:
-        from manifest_lint.kinds.lfv.sync import SYNC_RULES, Sync
-
-        if not self.ctx.options.get("sync-csv", True):
-            return None
-        if not any(self.ctx.enabled(r) for r in SYNC_RULES):
-            return None
-        return Sync.load(self.ctx.path, self.ctx.display, self.ctx.config)
 
     # ------------------------------------------------------------------- the pass
 
@@ -465,4 +456,7 @@ class _Scan:
             yield from self.sync.finish(self.n, newline_of(self.ctx))
 
 
+def _sync_for(ctx: CheckContext) -> Sync | None:
+    from manifest_lint.kinds.lfv.sync import for_context
 
+    return for_context(ctx)

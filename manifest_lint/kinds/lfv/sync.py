@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from manifest_lint.config import Config
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
@@ -24,6 +25,9 @@ from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.csvsource import CsvIndex, index_csv
 from manifest_lint.kinds.lfv.serialize import CLASSES, classification_line, creation_date
 from manifest_lint.wording import plural
+
+if TYPE_CHECKING:
+    from manifest_lint.context import CheckContext
 
 SYNC_RULES = (R.SYNC_MISSING_IN_MANIFEST, R.SYNC_MISSING_IN_CSV, R.SYNC_CLASS)
 
@@ -34,6 +38,14 @@ def sibling_csv(manifest: Path) -> Path | None:
         return None
     csv = manifest.with_suffix(".csv")
     return csv if csv.is_file() else None
+
+
+def for_context(ctx: CheckContext) -> Sync | None:
+    """The comparison of the manifest of ``ctx`` with its CSV, when it is wanted (the
+    sync rules selected, ``sync-csv`` on) and there is a CSV beside it."""
+    if not ctx.options.get("sync-csv", True) or not any(ctx.enabled(r) for r in SYNC_RULES):
+        return None
+    return Sync.load(ctx.path, ctx.display, ctx.config)
 
 
 class Sync:
