@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -237,7 +237,9 @@ class ImageMedia:
         for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
             hit = self.cache.get(path, item.stat, what)
             if _valid_probe(hit):
-                item.task = replace(item.task, probed=(hit[0], hit[1], hit[2], hit[3]))
+                task = item.task  # built directly: dataclasses.replace costs ~3 µs an image
+                item.task = ImageTask(task.full_name, task.point_cloud, task.related,
+                                      task.checksum, (hit[0], hit[1], hit[2], hit[3]))
                 return True
         return False
 
