@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from manifest_lint import __version__
+from manifest_lint.commands.lazyapp import TOP_COMMANDS, build_only
 from manifest_lint.commands.remote import RemoteOpt, S3EndpointOpt
 from manifest_lint.commands.scheduler import SchedulerOpt, scheduler_setting
 
@@ -445,25 +446,12 @@ def _register_create_commands() -> None:
                 raise
 
 
-_TOP_COMMANDS = ("lint", "fix", "rules", "explain")
-
-
-def _build_only(name: str) -> None:
-    """Build only the command ``name`` of the app: Typer turns every registered command's
-    signature into click parameters on each run, which costs a hook more than the lint of a
-    small file. Any other first argument (``create``, ``--help``, a typo) gets the whole
-    app, so help and "no such command" stay as they were."""
-    app.registered_commands = [c for c in app.registered_commands
-                               if (c.name or getattr(c.callback, "__name__", "")) == name]
-    app.registered_groups = []
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: exit 0 clean, 1 problems, 2 usage/config/internal."""
     args = sys.argv[1:] if argv is None else argv
     saved = app.registered_commands, app.registered_groups
-    if args and args[0] in _TOP_COMMANDS:
-        _build_only(args[0])
+    if args and args[0] in TOP_COMMANDS:
+        build_only(app, args[0])
     else:
         _register_create_commands()
     try:
