@@ -76,11 +76,10 @@ class ImageFacts:
 
 def inspect_images(store: LocalStore, tasks: Sequence[ImageTask]) -> list[ImageFacts]:
     """Worker: inspect a batch of records (a module-level function, for worker processes)."""
-    return [inspect_image(store, t) for t in tasks]
+    return [inspect_image(store, t, {}) for t in tasks]
 
 
-def inspect_image(store: LocalStore, task: ImageTask,
-                  folders: dict[str, bool] | None = None) -> ImageFacts:
+def inspect_image(store: LocalStore, task: ImageTask, dirs: dict[str, bool]) -> ImageFacts:
     """Probe one record's file (size, and the pixel md5 if asked) and its context images."""
     from manifest_lint.kinds.cvat.sources import related_images_2d, related_images_3d
     from manifest_lint.media.images import probe_image
@@ -103,7 +102,7 @@ def inspect_image(store: LocalStore, task: ImageTask,
                 info = probe_image(path, checksum=task.checksum, allow_large=True)
                 facts.width, facts.height = info.width, info.height
                 facts.orientation, facts.checksum = info.orientation, info.checksum
-            facts.related_on_disk = tuple(related_images_2d([path], root, folders)[path])
+            facts.related_on_disk = tuple(related_images_2d([path], root, dirs)[path])
     except MediaError as exc:
         return ImageFacts("unreadable", exc.message)
     except Exception as exc:  # noqa: BLE001 - a decoder failure is a finding, not a crash
