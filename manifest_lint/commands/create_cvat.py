@@ -83,9 +83,10 @@ def create_cvat(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Create a CVAT manifest.jsonl (see ``HELP``)."""
+    from manifest_lint.cloud import is_remote
     from manifest_lint.commands.remote import RemoteSource
 
-    if not source.startswith("s3://"):
+    if not is_remote(source):
         _create(source, output_dir, sorting, force, jobs, None, scheduler)
         return
     remote = RemoteSource(source, s3_endpoint)
