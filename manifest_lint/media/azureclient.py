@@ -166,7 +166,7 @@ class AzureClient:
         with self._lock:
             self.counters.gets += 1
             self.counters.bytes += len(data)
-        return data, ObjectInfo(int(props.size or 0), _etag(props.etag))
+        return data, ObjectInfo(_total(props, len(data) + start), _etag(props.etag))
 
     def download(self, bucket: str, key: str, target: str) -> ObjectInfo:
         """Stream one whole blob to the local file ``target``."""
@@ -260,6 +260,16 @@ def _default_credential() -> Any:
     except ImportError:
         return None
     return DefaultAzureCredential()
+
+
+def _total(props: Any, fallback: int) -> int:
+    """The whole blob's size: a ranged download's properties give the range's size, and the
+    total after the ``/`` of its content range."""
+    content_range = str(getattr(props, "content_range", "") or "")
+    tail = content_range.rsplit("/", 1)[-1]
+    if "/" in content_range and tail.isdigit():
+        return int(tail)
+    return int(props.size if props.size is not None else fallback)
 
 
 def _etag(value: object) -> str:

@@ -47,6 +47,7 @@ class GCSClient:
         self.signed = True
         self.attempts = _int_env("MANIFEST_LINT_GCS_ATTEMPTS", MAX_ATTEMPTS)
         self._generations: dict[tuple[str, str], str] = {}  # when a download does not say
+        self._buckets: dict[str, bool] = {}  # bucket -> exists (asked after a 404)
 
     def _get(self) -> Any:
         if self._session is None:
@@ -214,9 +215,21 @@ class GCSClient:
             f"gs://{bucket}/ cannot be reached ({said}); check the network "
             "(and STORAGE_EMULATOR_HOST when using an emulator)"))
 
+    def _bucket_exists(self, bucket: str) -> bool:
+        """After a 404 for an object: is it the bucket that is missing? (Asked once.)"""
+        with self._lock:
+            known = self._buckets.get(bucket)
+        if known is None:
+            reply = self._get().request("GET", self._url(bucket).rsplit("/o", 1)[0],
+                                        params={"fields": "name"}, timeout=(10, 60))
+            known = reply.status_code != 404
+            with self._lock:
+                self._buckets[bucket] = known
+        return known
+
     def _error(self, bucket: str, key: str, status: int, message: str) -> Exception:
         if status == 404:
-            if not key or "bucket" in message.lower():
+            if not key or not self._bucket_exists(bucket):
                 return BucketError(bucket, "no-bucket", (
                     f"bucket gs://{bucket}/ does not exist; check the bucket name (and the "
                     "project the credentials belong to)"))
