@@ -211,7 +211,7 @@ class AzureClient:
                 raise _RangeNotSatisfiable() from exc
             if status in (401, 403):
                 raise self._denied(bucket, exc) from exc
-            code = getattr(exc, "error_code", None) or status
+            code = getattr(getattr(exc, "error_code", None), "value", None) or status
             said = f"{code} ({_first_line(exc.reason or exc.message)})"
             if status in (429, 500, 503):
                 raise BucketError(bucket, "network", (
@@ -244,6 +244,7 @@ class AzureClient:
                 "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, "
                 "or sign in for DefaultAzureCredential (az login, a managed identity)"))
         code = getattr(exc, "error_code", None) or getattr(exc, "status_code", None) or "403"
+        code = getattr(code, "value", code)  # a StorageErrorCode
         return BucketError(bucket, "denied", (
             f"access to {self.root(bucket)} denied ({code}); the credentials in use need to "
             "list and read blobs in it (role Storage Blob Data Reader, or a key/SAS with "
