@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 RemoteOpt = Annotated[
     bool, typer.Option("--remote", envvar="MANIFEST_LINT_REMOTE",
-                       help="Check s3:// media in their buckets (read-only; config: remote "
-                       "= true). Without it nothing touches the network.")
+                       help="Check media in object storage (s3://, and gs:// or Azure mirrors) "
+                       "(read-only; config: remote = true). Without it nothing touches the "
+                       "network.")
 ]
 S3EndpointOpt = Annotated[
     str | None, typer.Option("--s3-endpoint", help="S3 endpoint URL (MinIO, Ceph, R2...; "
