@@ -133,6 +133,27 @@ class Provider:
     env: dict[str, str]
     admin: Any = field(repr=False, default=None)
 
+    @property
+    def endpoint(self) -> str:
+        """Where the server listens (``http://127.0.0.1:<port>``)."""
+        if self.name == "s3":
+            return self.env["AWS_ENDPOINT_URL"]
+        if self.name == "gcs":
+            return self.env["STORAGE_EMULATOR_HOST"]
+        blob = self.env["AZURE_STORAGE_CONNECTION_STRING"].split("BlobEndpoint=")[1]
+        return blob.split(";")[0].rsplit("/", 1)[0]
+
+    def env_through(self, endpoint: str, **extra: str) -> dict[str, str]:
+        """The environment that sends this provider's requests to ``endpoint`` (a proxy in
+        front of the server), with Azurite's key replaced by ``key`` when given."""
+        if self.name == "s3":
+            return {**self.env, "AWS_ENDPOINT_URL": endpoint}
+        if self.name == "gcs":
+            return {**self.env, "STORAGE_EMULATOR_HOST": endpoint}
+        key = extra.get("key", AZURITE_KEY)
+        return {"AZURE_STORAGE_CONNECTION_STRING":
+                azurite_connection(f"{endpoint}/{AZURITE_ACCOUNT}", key)}
+
     def url(self, bucket: str, key: str = "") -> str:
         return f"{self.scheme}{bucket}/{key}"
 

@@ -25,7 +25,6 @@ from tests.cloud_servers import (
     AZURITE_ACCOUNT,
     Provider,
     ServerUnavailable,
-    azurite_connection,
     provider,
 )
 from tests.conftest import FIXTURES, run_cli
@@ -239,31 +238,18 @@ def test_object_deleted_between_listing_and_reading(tmp_path: Path, store: Provi
         ("CVAT401", "image 'img_2.jpg'")]
 
 
-def _through(store: Provider, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _through(store: Provider, endpoint: str, monkeypatch: pytest.MonkeyPatch,
+             **extra: str) -> None:
     """Point the provider's clients at ``endpoint`` (a proxy in front of the emulator)."""
-    if store.name == "s3":
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    elif store.name == "gcs":
-        monkeypatch.setenv("STORAGE_EMULATOR_HOST", endpoint)
-    else:
-        monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING",
-                           azurite_connection(f"{endpoint}/{AZURITE_ACCOUNT}"))
-
-
-def _target(store: Provider) -> str:
-    if store.name == "s3":
-        return store.env["AWS_ENDPOINT_URL"]
-    if store.name == "gcs":
-        return store.env["STORAGE_EMULATOR_HOST"]
-    connection = store.env["AZURE_STORAGE_CONNECTION_STRING"]
-    return connection.split("BlobEndpoint=")[1].split(";")[0].rsplit("/", 1)[0]
+    for name, value in store.env_through(endpoint, **extra).items():
+        monkeypatch.setenv(name, value)
 
 
 def test_slow_and_throttling_endpoint_is_retried(cvat_case: tuple[Path, str], store: Provider,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     manifest, root = cvat_case
     expected, _ = lint(manifest, "cvat", media_root=root)
-    proxy = Proxy(_target(store), fail_every=2, delay=0.02)
+    proxy = Proxy(store.endpoint, fail_every=2, delay=0.02)
     proxy.start()
     try:
         _through(store, proxy.url, monkeypatch)
@@ -283,7 +269,7 @@ def test_failing_endpoint_is_one_note_not_missing_media(cvat_case: tuple[Path, s
     for name in ("AWS_MAX_ATTEMPTS", "MANIFEST_LINT_GCS_ATTEMPTS",
                  "MANIFEST_LINT_AZURE_ATTEMPTS"):
         monkeypatch.setenv(name, "2")
-    proxy = Proxy(_target(store), fail_every=1, delay=0)
+    proxy = Proxy(store.endpoint, fail_every=1, delay=0)
     proxy.start()
     try:
         _through(store, proxy.url, monkeypatch)
@@ -309,8 +295,7 @@ def test_access_denied_is_one_note(cvat_case: tuple[Path, str], store: Provider,
         pytest.skip("test_s3.py::test_access_denied_is_one_note")
     manifest, root = cvat_case
     wrong = "A" * 86 + "=="
-    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING",
-                       azurite_connection(f"{_target(store)}/{AZURITE_ACCOUNT}", wrong))
+    _through(store, store.endpoint, monkeypatch, key=wrong)
     diags, notes = lint(manifest, "cvat", media_root=root)
     assert codes(diags) == []
     assert notes == [f"4 image records not checked: access to {cloud.root_of(root)} denied "

@@ -233,8 +233,8 @@ class RemoteSource:
 
 
 def s3_summary() -> str:
-    """What the run cost in object storage, a line per provider ("" when it made no
-    request): said on stderr."""
+    """What the run cost in object storage, per provider ("" when it made no request): said
+    on stderr."""
     import sys
 
     if not any(m in sys.modules for m in ("manifest_lint.media.s3client",
@@ -243,4 +243,4 @@ def s3_summary() -> str:
         return ""
     from manifest_lint.media.clients import summary
 
-    return "\n".join(summary())
+    return "; ".join(summary())
