@@ -11,7 +11,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -284,15 +286,11 @@ def test_failing_endpoint_is_one_note_not_missing_media(cvat_case: tuple[Path, s
                              "later")
 
 
+@pytest.mark.parametrize("store", ["azure"], indirect=True)
 def test_access_denied_is_one_note(cvat_case: tuple[Path, str], store: Provider,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Azurite checks the shared-key signature: a wrong account key gets real 403s. The GCS
-    emulator does not check credentials at all, so GCS is not tested here (its 401/403
-    answers are mapped by gcsclient._error)."""
-    if store.name == "gcs":
-        pytest.skip("gcp-storage-emulator does not enforce authentication")
-    if store.name == "s3":
-        pytest.skip("test_s3.py::test_access_denied_is_one_note")
+    """Azurite checks the shared-key signature: a wrong account key gets real 403s. (The GCS
+    emulator checks no credentials: see the next test; S3: test_s3.py.)"""
     manifest, root = cvat_case
     wrong = "A" * 86 + "=="
     _through(store, store.endpoint, monkeypatch, key=wrong)
@@ -304,11 +302,44 @@ def test_access_denied_is_one_note(cvat_case: tuple[Path, str], store: Provider,
                      "list)"]
 
 
+class _Refusing(BaseHTTPRequestHandler):
+    """Answers every request as GCS answers a caller without the permission."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = json.dumps({"error": {"code": 403, "message": "caller does not have "
+                                     "storage.objects.list access"}}).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_gcs_access_denied_is_one_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gcp-storage-emulator checks no credentials, so the 403s come from a loopback server
+    that answers them for every request, as GCS does for an identity without the role."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{server.server_port}")
+        diags, notes = lint(GOLDEN / "images_lexicographical.jsonl", "cvat",
+                            media_root="gs://locked/ds/")
+    finally:
+        server.shutdown()
+    assert codes(diags) == []
+    assert notes == ["7 image records not checked: access to gs://locked/ denied (403: caller "
+                     "does not have storage.objects.list access); the credentials in use need "
+                     "storage.objects.list and storage.objects.get on it (role Storage Object "
+                     "Viewer)"]
+
+
+@pytest.mark.parametrize("store", ["azure"], indirect=True)
 def test_azure_portal_https_urls(cvat_case: tuple[Path, str], store: Provider) -> None:
     """``https://<account>.blob.core.windows.net/<container>/`` as copied from the portal:
     the connection string of that account (here Azurite's) serves it; reports name it."""
-    if store.name != "azure":
-        pytest.skip("Azure only")
     manifest, root = cvat_case
     https = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/{cloud.split(root)[1]}/ds/"
     diags, notes = lint(manifest, "cvat", media_root=https)
