@@ -181,7 +181,8 @@ class Provider:
         else:
             self.admin.get_blob_client(bucket, key).delete_blob()
 
-    def upload_folder(self, folder: Path, bucket: str, prefix: str = "") -> int:
+    def upload_folder(self, folder: Path, bucket: str, prefix: str = "", threads: int = 8
+                      ) -> int:
         """Upload every file below ``folder`` under ``prefix``; returns the count."""
         from concurrent.futures import ThreadPoolExecutor
 
@@ -190,7 +191,7 @@ class Provider:
         def put(p: Path) -> None:
             self.put(bucket, prefix + p.relative_to(folder).as_posix(), p.read_bytes())
 
-        with ThreadPoolExecutor(8) as ex:
+        with ThreadPoolExecutor(threads) as ex:
             list(ex.map(put, files))
         return len(files)
 
