@@ -144,24 +144,28 @@ class GCSClient:
         return data, ObjectInfo(total, self._generation(bucket, key, reply))
 
     def download(self, bucket: str, key: str, target: str) -> ObjectInfo:
-        """Stream one whole object to the local file ``target``."""
-        reply = self._call(bucket, key, "GET", self._url(bucket, key, media=True),
-                           params={"alt": "media"}, stream=True)
-        size = 0
-        try:
-            with open(target, "wb") as out:
-                for chunk in reply.iter_content(1 << 20):
-                    out.write(chunk)
-                    size += len(chunk)
-        except Exception as exc:  # noqa: BLE001 - a broken stream is a network failure
-            import requests
+        """Stream one whole object to the local file ``target`` (asked again, with backoff,
+        when the connection breaks mid-body)."""
+        import requests
 
-            if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException):
-                raise  # the spool file
-            raise BucketError(bucket, "network", (
-                f"reading gs://{bucket}/{key} failed ({exc}); check the network")) from exc
-        finally:
-            reply.close()
+        for attempt in range(self.attempts):
+            reply = self._call(bucket, key, "GET", self._url(bucket, key, media=True),
+                               params={"alt": "media"}, stream=True)
+            size = 0
+            try:
+                with open(target, "wb") as out:
+                    for chunk in reply.iter_content(1 << 20):
+                        out.write(chunk)
+                        size += len(chunk)
+                break
+            except requests.RequestException as exc:  # a broken body: ask again
+                if attempt + 1 >= self.attempts:
+                    raise BucketError(bucket, "network", (
+                        f"reading gs://{bucket}/{key} kept failing ({exc}) after "
+                        f"{self.attempts} tries; check the network")) from exc
+                time.sleep(min(5.0, 0.1 * 2 ** (attempt + 1)) * (0.5 + random.random()))
+            finally:
+                reply.close()
         with self._lock:
             self.counters.gets += 1
             self.counters.bytes += size
