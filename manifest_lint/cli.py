@@ -108,7 +108,8 @@ NoMediaOpt = Annotated[
 MediaRootOpt = Annotated[
     Path | None,
     typer.Option("--media-root", help="Resolve media relative to this folder (or "
-                 "s3://bucket/prefix/, which implies --remote) instead of the manifest's "
+                 "s3://, gs://, az:// or Azure https:// prefix, which implies --remote) instead "
+                 "of the manifest's "
                  "folder."),
 ]
 DeepOpt = Annotated[

@@ -48,8 +48,8 @@ TOP_LEVEL: dict[str, Option] = {
         "not reported. Write it with `lint --write-baseline FILE`."
     ),
     "remote": Option(
-        "bool", False, "Check s3:// media in their buckets (as --remote; the network is "
-        "used only when this is on or a media root is in S3)."
+        "bool", False, "Check media in object storage (as --remote; the network is used "
+        "only when this is on or a media root is in S3, GCS or Azure)."
     ),
     "s3-endpoint": Option(
         "str", "", "S3 endpoint URL for MinIO, Ceph, R2... (default: the AWS chain's, "

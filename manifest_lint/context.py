@@ -83,13 +83,15 @@ class CheckContext:
 
     def media_root(self) -> Path | str | None:
         """``--media-root``, else the kind's ``media-root`` key (a folder relative to the config
-        file, or an ``s3://`` URL), else None (the file's own folder)."""
+        file, or an ``s3://``, ``gs://`` or Azure URL), else None (the file's own folder)."""
         if self.settings.media_root is not None:
             return self.settings.media_root
         configured = self.options.get("media-root") or ""
         if not configured:
             return None
-        if configured.startswith("s3://"):
+        from manifest_lint.cloud import is_remote
+
+        if is_remote(configured):
             return configured
         return self.config.root / configured
 

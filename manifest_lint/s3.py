@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from manifest_lint.cloud import is_remote, not_s3_hint
+
 _BUCKET = re.compile(r"[0-9A-Za-z.\-_]{3,63}")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+__all__ = ["S3Uri", "check_s3_uri", "is_remote", "join_prefix"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +33,8 @@ def check_s3_uri(uri: str) -> S3Uri | str | None:
         if re.match(r"s3\s*:|s3//", low):
             return "malformed scheme (expected exactly 's3://')"
         if _SCHEME.match(uri) or uri.startswith("//"):
-            return "not an s3:// URI"
+            hint = not_s3_hint(uri)
+            return f"not an s3:// URI ({hint})" if hint else "not an s3:// URI"
         return None
     rest = uri[5:]
     if rest.lower().startswith("s3:"):
@@ -45,11 +51,6 @@ def check_s3_uri(uri: str) -> S3Uri | str | None:
     if key.endswith("/"):
         return "key ends with '/': that names a folder, not an image"
     return S3Uri(bucket, key)
-
-
-def is_remote(location: object) -> bool:
-    """True for an ``s3://`` URL (a location in a bucket, not a path on disk)."""
-    return isinstance(location, str) and location.startswith("s3://")
 
 
 def join_prefix(prefix: str, name: str) -> str:

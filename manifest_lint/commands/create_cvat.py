@@ -79,13 +79,15 @@ def create_cvat(
     = None,
     s3_endpoint: Annotated[str | None, typer.Option(
         "--s3-endpoint", help="S3 endpoint URL for an s3:// source (default: the AWS "
-        "chain's, e.g. AWS_ENDPOINT_URL_S3).", show_default=False)] = None,
+        "chain's, e.g. AWS_ENDPOINT_URL_S3). gs:// and Azure sources use their own "
+        "credentials (see README).", show_default=False)] = None,
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Create a CVAT manifest.jsonl (see ``HELP``)."""
+    from manifest_lint.cloud import is_remote
     from manifest_lint.commands.remote import RemoteSource
 
-    if not source.startswith("s3://"):
+    if not is_remote(source):
         _create(source, output_dir, sorting, force, jobs, None, scheduler)
         return
     remote = RemoteSource(source, s3_endpoint)

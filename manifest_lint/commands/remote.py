@@ -1,4 +1,5 @@
-"""Files named by ``s3://`` URLs on the command line, and ``s3://`` media roots.
+"""Files named by URLs on the command line (``s3://``, ``gs://``, ``az://`` and
+``https://<account>.blob.core.windows.net/``), and media roots in object storage.
 
 A manifest or label file in a bucket is streamed to a private temporary file and linted
 there; reports name its URL and its media resolve from its folder in the bucket, as CVAT
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
 
 RemoteOpt = Annotated[
     bool, typer.Option("--remote", envvar="MANIFEST_LINT_REMOTE",
-                       help="Check s3:// media in their buckets (read-only; config: remote "
-                       "= true). Without it nothing touches the network.")
+                       help="Check media in object storage (s3://, and gs:// or Azure mirrors) "
+                       "(read-only; config: remote = true). Without it nothing touches the "
+                       "network.")
 ]
 S3EndpointOpt = Annotated[
     str | None, typer.Option("--s3-endpoint", help="S3 endpoint URL (MinIO, Ceph, R2...; "
@@ -34,15 +36,15 @@ S3EndpointOpt = Annotated[
 
 
 def as_url(path: Path | str) -> str | None:
-    """The ``s3://`` URL a command-line path spells (``Path`` folds its ``//``), else None."""
-    text = os.fspath(path)
-    if not text.startswith("s3:/"):
-        return None
-    return "s3://" + text[4:].lstrip("/")
+    """The URL a command-line path spells (``Path`` folds its ``//``), else None."""
+    from manifest_lint.cloud import from_path
+
+    return from_path(path)
 
 
 def media_root_value(path: Path | None) -> Path | str | None:
-    """``--media-root``: a folder, or an ``s3://bucket/prefix/`` URL (with its ``/``)."""
+    """``--media-root``: a folder, or a ``s3://bucket/prefix/`` (``gs://``, ``az://``, Azure
+    ``https://``) URL (with its ``/``)."""
     if path is None:
         return None
     url = as_url(path)
@@ -52,7 +54,7 @@ def media_root_value(path: Path | None) -> Path | str | None:
 
 
 def split_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Local paths and ``s3://`` URLs, each in command-line order."""
+    """Local paths and object URLs, each in command-line order."""
     local: list[Path] = []
     urls: list[str] = []
     for p in paths:
@@ -76,21 +78,23 @@ class RemoteFiles:
         """(target, settings) per URL; raises ``PathError`` for a missing object or bucket."""
         if not self.urls:
             return []
+        from manifest_lint.cloud import describe, root_of
         from manifest_lint.discovery import PathError, Target
         from manifest_lint.kinds import sniff_kind
+        from manifest_lint.media.clients import client_for
         from manifest_lint.media.objects import ObjectStore, split_url
-        from manifest_lint.media.s3client import BucketError, shared_client
+        from manifest_lint.media.s3client import BucketError
         from manifest_lint.textio import preflight
 
         out: list[tuple[Target, Settings]] = []
         for url in self.urls:
-            bucket, key = split_url(url)
+            _bucket, key = split_url(url)
             if not key or key.endswith("/"):
-                raise PathError(f"{url}: name a file in the bucket (a manifest.jsonl, "
-                                ".manifest or .csv), not a prefix")
+                raise PathError(f"{url}: name a file in the {describe(url)} (a "
+                                "manifest.jsonl, .manifest or .csv), not a prefix")
             local = self._place(url, key.rsplit("/", 1)[-1], settings.cache_dir)
             part = local.with_name(f"{local.name}.{os.getpid()}.part")
-            store = ObjectStore(f"s3://{bucket}/", shared_client(settings.s3_options()))
+            store = ObjectStore(root_of(url), client_for(url, settings.s3_options()))
             try:
                 store.download(url, str(part))
                 os.replace(part, local)
@@ -159,7 +163,8 @@ class RemoteFiles:
 
 
 class RemoteSource:
-    """``create cvat s3://bucket/prefix/`` or ``s3://bucket/path/video.mp4``: the objects
+    """``create cvat s3://bucket/prefix/`` or ``s3://bucket/path/video.mp4`` (or ``gs://``,
+    ``az://``, Azure ``https://``): the objects
     ``create`` reads, downloaded concurrently into a private folder with the same layout,
     so that the local code (CVAT's rules) runs on a true local copy."""
 
@@ -174,21 +179,23 @@ class RemoteSource:
         import tempfile
         from concurrent.futures import ThreadPoolExecutor
 
+        from manifest_lint.cloud import root_of
         from manifest_lint.kinds.cvat.sources import is_image, is_point_cloud, is_video
+        from manifest_lint.media.clients import client_for
         from manifest_lint.media.objects import ObjectStore, split_url
-        from manifest_lint.media.s3client import BucketError, options_from_env, shared_client
+        from manifest_lint.media.s3client import BucketError, options_from_env
 
         options = options_from_env(self.endpoint)
-        bucket, key = split_url(self.url)
+        _bucket, key = split_url(self.url)
         self.folder = tempfile.mkdtemp(prefix="manifest-lint-create-")
         try:
             if key and not key.endswith("/") and is_video(key):
-                store = ObjectStore(f"s3://{bucket}/", shared_client(options))
+                store = ObjectStore(root_of(self.url), client_for(self.url, options))
                 self.local = os.path.join(self.folder, key.rsplit("/", 1)[-1])
                 store.download(self.url, self.local)
                 return self.local
             root = self.url if self.url.endswith("/") else self.url + "/"
-            store = ObjectStore(root, shared_client(options))
+            store = ObjectStore(root, client_for(root, options))
             names = list(store.names(lambda n: is_image(n) or is_point_cloud(n)))
             if not names:
                 raise ValueError(f"no images found in {root}; CVAT's tool takes objects whose "
@@ -226,20 +233,14 @@ class RemoteSource:
 
 
 def s3_summary() -> str:
-    """What the run cost in S3 ("" when it made no request): said on stderr."""
+    """What the run cost in object storage, per provider ("" when it made no request): said
+    on stderr."""
     import sys
 
-    module = sys.modules.get("manifest_lint.media.s3client")
-    if module is None:
+    if not any(m in sys.modules for m in ("manifest_lint.media.s3client",
+                                          "manifest_lint.media.gcsclient",
+                                          "manifest_lint.media.azureclient")):
         return ""
-    total = module.Counters()
-    for client in list(module._CLIENTS.values()):
-        c = client.counters
-        total.lists += c.lists
-        total.heads += c.heads
-        total.gets += c.gets
-        total.bytes += c.bytes
-    if not total.requests:
-        return ""
-    return (f"S3: {total.requests:,} requests ({total.lists:,} LIST, {total.heads:,} HEAD, "
-            f"{total.gets:,} GET), {total.bytes / 1048576:,.1f} MiB read")
+    from manifest_lint.media.clients import summary
+
+    return "; ".join(summary())

@@ -1,5 +1,7 @@
-"""Media in object storage: :class:`ObjectStore` serves ``s3://bucket/prefix/`` the way
-:class:`~manifest_lint.media.store.LocalStore` serves a folder.
+"""Media in object storage: :class:`ObjectStore` serves ``s3://bucket/prefix/`` (and
+``gs://bucket/prefix/``, ``az://container/prefix/``, ``https://<account>.blob.core.windows.net/
+<container>/prefix/``, through the client :func:`~manifest_lint.media.clients.client_for` picks)
+the way :class:`~manifest_lint.media.store.LocalStore` serves a folder.
 
 Facts come as cheaply as S3 allows:
 
@@ -12,8 +14,8 @@ Facts come as cheaply as S3 allows:
 
 The store is shared by threads (requests run concurrently, see
 :mod:`manifest_lint.media.fetch`); the listing index is guarded by a lock. Nothing here ever
-writes to a bucket. ``StatResult.token`` is the ETag, so the media cache keys results by
-object URL + ETag + size.
+writes to a bucket. ``StatResult.token`` is the provider's change token (S3 and Azure ETag,
+GCS generation), so the media cache keys results by object URL + token + size.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
+from manifest_lint.cloud import root_of, split
 from manifest_lint.media.heads import header_end
-from manifest_lint.media.s3client import BucketError, ObjectInfo, S3Client, shared_client
+from manifest_lint.media.s3client import BucketError, ObjectInfo
 from manifest_lint.media.store import State, StatResult, escape_reason
 from manifest_lint.textio import SURROGATE
+
+if TYPE_CHECKING:
+    from manifest_lint.media.clients import Client
 
 HEAD_LIMIT = 2  # names looked up one by one in a folder before the folder is listed
 HEAD_BYTES = 2048  # first ranged read of an image (a JPEG or PNG header is usually less)
@@ -36,20 +42,25 @@ MAX_HEADER = 1 << 20  # a header that needs more than this is read whole
 
 
 def split_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/key`` -> ``(bucket, key)``."""
-    bucket, _, key = url[5:].partition("/")
+    """``s3://bucket/key`` (or ``gs://``, ``az://``, ``https://<account>.blob...``) ->
+    ``(bucket, key)``."""
+    _root, bucket, key = split(url)
     return bucket, key
 
 
 class ObjectStore:
-    """The objects below one ``s3://bucket/prefix/``, read-only."""
+    """The objects below one ``s3://bucket/prefix/`` (or another provider's), read-only."""
 
-    def __init__(self, root: str, client: S3Client | None = None) -> None:
+    def __init__(self, root: str, client: Client | None = None) -> None:
         if not root.endswith("/"):
             root += "/"
         self.root = root
-        self.bucket, self.prefix = split_url(root)
-        self.client = client or shared_client()
+        self.top, self.bucket, self.prefix = split(root)  # top: scheme, bucket and "/"
+        if client is None:
+            from manifest_lint.media.clients import client_for
+
+            client = client_for(root)
+        self.client = client
         self._lock = threading.Lock()
         self._listing = threading.Lock()
         self._listed: set[str] = set()  # key prefixes whose objects are all in _objects
@@ -119,8 +130,8 @@ class ObjectStore:
         folder is listed once it was asked for more than :data:`HEAD_LIMIT` times. Raises
         :class:`BucketError`."""
         bucket, key = split_url(url)
-        if bucket != self.bucket:
-            raise ValueError(f"{url} is not in s3://{self.bucket}/")
+        if not url.startswith(self.top):
+            raise ValueError(f"{url} is not in {self.top}")
         if self.failure is not None:
             raise self.failure
         folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
@@ -302,11 +313,11 @@ _SPOOL_LOCK = threading.Lock()
 
 
 def store_for(url: str, cache: dict[str, ObjectStore] | None = None) -> ObjectStore:
-    """The store of ``url``'s bucket (one per bucket in ``cache``)."""
-    bucket = split_url(url)[0]
+    """The store of ``url``'s bucket (one per bucket root in ``cache``)."""
+    top = root_of(url)
     if cache is None:
-        return ObjectStore(f"s3://{bucket}/")
-    store = cache.get(bucket)
+        return ObjectStore(top)
+    store = cache.get(top)
     if store is None:
-        store = cache[bucket] = ObjectStore(f"s3://{bucket}/")
+        store = cache[top] = ObjectStore(top)
     return store

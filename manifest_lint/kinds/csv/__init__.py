@@ -10,7 +10,9 @@ SPEC = KindSpec(
         "media-root": Option(
             "str", "",
             "Where media resolve instead of the file's folder: a folder (relative to the "
-            "config file) or s3://bucket/prefix/ (checked in the bucket). --media-root wins.",
+            "config file) or s3://bucket/prefix/ (also gs://, az://container/ or "
+            "https://<account>.blob.core.windows.net/<container>/; checked there). "
+            "--media-root wins.",
         ),
         "classes": Option(
             "list[str]", ["normal", "anomaly"], "Allowed values of the class column."

@@ -156,11 +156,12 @@ class ImageMedia:
         workers = worker_count(jobs) if deep else 1
         if self.remote:
             from manifest_lint.kinds.cvat.remote import decode_fetched, fetch_images
+            from manifest_lint.media.clients import client_for
             from manifest_lint.media.fetch import fetch_stage
             from manifest_lint.media.objects import ObjectStore
-            from manifest_lint.media.s3client import BucketError, options_from_env, shared_client
+            from manifest_lint.media.s3client import BucketError, options_from_env
 
-            self.store = ObjectStore(root, shared_client(s3))
+            self.store = ObjectStore(root, client_for(root, s3))
             self.fetching: OrderedWork[ImageItem, Fetched] = fetch_stage(
                 partial(fetch_images, self.store), (s3 or options_from_env()).concurrency,
                 send=_task_of)

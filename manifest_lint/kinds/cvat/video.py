@@ -61,10 +61,10 @@ class VideoMedia:
         self.remote = is_remote(root)
         self.store: LocalStore | ObjectStore
         if self.remote:
+            from manifest_lint.media.clients import client_for
             from manifest_lint.media.objects import ObjectStore
-            from manifest_lint.media.s3client import shared_client
 
-            self.store = ObjectStore(root, shared_client(s3))
+            self.store = ObjectStore(root, client_for(root, s3))
         else:
             self.store = LocalStore(root, follow_links)
         self.root = self.store.root

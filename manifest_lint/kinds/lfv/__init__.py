@@ -11,11 +11,14 @@ SPEC = KindSpec(
         "media-root": Option(
             "str", "",
             "Where media resolve instead of the file's folder: a folder (relative to the "
-            "config file) or s3://bucket/prefix/ (checked in the bucket). --media-root wins.",
+            "config file) or s3://bucket/prefix/ (also gs://, az://container/ or "
+            "https://<account>.blob.core.windows.net/<container>/; checked there). "
+            "--media-root wins.",
         ),
         "media-map": Option(
             "dict[str,str]", {},
-            "S3 prefix -> local folder (relative to the config file) holding a copy of the "
+            "S3 prefix -> local folder (relative to the config file) or a gs://, az:// or s3:// "
+            "mirror holding a copy of the "
             'objects, e.g. "s3://bucket/train/" = "data/train/". Images and masks under a '
             "mapped prefix are checked on disk (also for CSV label files); others are counted "
             "as not checked.",

@@ -1,5 +1,5 @@
 """``media-map``: where the objects under an ``s3://`` prefix have a copy (a local folder, or
-another ``s3://`` prefix: a mirror)."""
+a mirror under another ``s3://``, ``gs://`` or Azure prefix)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from manifest_lint.cloud import is_remote
+
 
 @dataclass(frozen=True, slots=True)
 class MediaRoot:
     """One ``media-map`` entry: an ``s3://bucket/prefix/`` and its local folder (or the
-    ``s3://`` prefix of a mirror)."""
+    ``s3://``, ``gs://`` or Azure prefix of a mirror)."""
 
     prefix: str
     folder: Path | str
@@ -27,7 +29,7 @@ def parse_media_map(mapping: dict[str, str], root: Path) -> list[MediaRoot]:
             p = "s3://" + p.lstrip("/")
         if not p.endswith("/"):
             p += "/"
-        if folder.startswith("s3://"):
+        if is_remote(folder):
             out.append(MediaRoot(p, folder if folder.endswith("/") else folder + "/"))
             continue
         out.append(MediaRoot(p, (root / os.path.expanduser(folder)).absolute()))

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from manifest_lint.cloud import is_remote, root_of
 from manifest_lint.kinds.lfv.probes import _probe_image, _probe_mask, probe_files, valid_outcome
 from manifest_lint.media.executor import OrderedWork, worker_count
 from manifest_lint.media.store import StatResult, escape_reason
-from manifest_lint.s3 import is_remote
 
 if TYPE_CHECKING:
     from manifest_lint.diagnostics import Diagnostic
@@ -60,7 +60,8 @@ class RemoteMedia:
         raise NotImplementedError
 
     def _in_bucket(self, prefix: str, rel: str) -> _Located:
-        """An object below ``prefix`` (``s3://bucket/...``), its key guarded like a path."""
+        """An object below ``prefix`` (``s3://bucket/...`` or a mirror in another provider's
+        storage), its key guarded like a path."""
         if not rel or rel.endswith("/"):
             return _Located(skip="reference names a folder")
         reason = escape_reason(rel)
@@ -96,14 +97,14 @@ class RemoteMedia:
 
     def _prepare_remote(self, task: MediaTask, url: str, what: str) -> bool:
         """What the listing says of ``url``; True when nothing is left to fetch."""
+        from manifest_lint.media.clients import client_for
         from manifest_lint.media.objects import ObjectStore
-        from manifest_lint.media.s3client import BucketError, shared_client
+        from manifest_lint.media.s3client import BucketError
 
-        bucket = url[5:].split("/", 1)[0]
-        store = self._buckets.get(bucket)
+        top = root_of(url)
+        store = self._buckets.get(top)
         if store is None:
-            store = self._buckets[bucket] = ObjectStore(
-                f"s3://{bucket}/", shared_client(self.s3))
+            store = self._buckets[top] = ObjectStore(top, client_for(top, self.s3))
         try:
             known = store.plan(url)
         except BucketError as exc:
@@ -131,7 +132,7 @@ def fetch_objects(stores: dict[str, ObjectStore], cache: MediaCache | None,
     for task in batch:
         for url, what in task.fetch:
             try:
-                _fetch_one(stores[url[5:].split("/", 1)[0]], cache, task, url, what)
+                _fetch_one(stores[root_of(url)], cache, task, url, what)
             except FileNotFoundError:
                 task.problems[url] = "not found"
             except BucketError as exc:
