@@ -67,6 +67,33 @@ def test_a_rewritten_last_line_keeps_its_missing_newline(tmp_path: Path, newline
     assert p.read_bytes() == f"s3://bucket/a.jpg,normal{newline}s3://bucket/b.jpg,anomaly".encode()
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_deleting_the_last_line_keeps_the_missing_newline(tmp_path: Path, newline: str) -> None:
+    p = tmp_path / "train.csv"
+    rows = ["s3://bucket/a.jpg,normal", "s3://bucket/b.jpg,normal", "s3://bucket/a.jpg,normal"]
+    p.write_bytes(newline.join(rows).encode())
+    assert run_cli("fix", p).code == 0
+    assert p.read_bytes() == newline.join(rows[:2]).encode()
+    p.write_bytes((newline.join(rows) + newline).encode())
+    assert run_cli("fix", p).code == 0
+    assert p.read_bytes() == (newline.join(rows[:2]) + newline).encode()
+
+
+def test_apply_plan_deletes_and_appends_at_the_end_without_a_final_newline(
+        tmp_path: Path) -> None:
+    src = tmp_path / "f.txt"
+    src.write_bytes(b"a\nb\nc")
+    out = apply_plan(src, plan([Fix((Edit(3, 3, None),))]), tmp_path)
+    assert out is not None and out.read_bytes() == b"a\nb"
+    out = apply_plan(src, plan([Fix((Edit(2, 3, None),)), Fix((Edit(4, 3, "d\ne"),))]),
+                     tmp_path)
+    assert out is not None and out.read_bytes() == b"a\nd\ne"
+    out = apply_plan(src, plan([Fix((Edit(3, 3, None),), final_newline=True)]), tmp_path)
+    assert out is not None and out.read_bytes() == b"a\nb\n"
+    out = apply_plan(src, plan([Fix((Edit(1, 3, None),))]), tmp_path)
+    assert out is not None and out.read_bytes() == b""
+
+
 def test_clean_file_is_not_rewritten(tmp_path: Path) -> None:
     p = tmp_path / "train.csv"
     p.write_bytes(b"s3://bucket/a.jpg,normal\n")
@@ -234,7 +261,8 @@ def test_apply_plan_inserts_appends_and_normalises(tmp_path: Path) -> None:
     p = plan([Fix((Edit(2, 1, "new"),)), Fix((Edit(4, 3, "end"),))])
     out = apply_plan(src, p, tmp_path)
     assert out is not None
-    assert out.read_bytes() == b"a\r\nnew\r\nb\r\nc\r\nend\r\n"
+    # appended after a last line without a newline: still no newline at the end
+    assert out.read_bytes() == b"a\r\nnew\r\nb\r\nc\r\nend"
     p2 = plan([Fix(newline="\n", final_newline=True)])
     out2 = apply_plan(src, p2, tmp_path)
     assert out2 is not None and out2.read_bytes() == b"a\nb\nc\n"
