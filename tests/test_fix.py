@@ -246,6 +246,33 @@ def test_file_changed_during_fix_is_not_overwritten(tmp_path: Path,
     assert sorted(x.name for x in tmp_path.iterdir()) == ["train.csv"]
 
 
+def test_the_new_file_is_fsynced_before_it_replaces_the_old(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "train.csv"
+    p.write_bytes(BAD.encode())
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        where = Path(f"/proc/self/fd/{fd}")
+        events.append(("fsync", os.readlink(where) if where.exists() else "?"))
+        real_fsync(fd)
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        events.append(("replace", os.path.realpath(src)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    assert _fix_in_process(p).result.fixed == 6
+    assert p.read_bytes() == FIXED.encode()
+    replaced = [i for i, (what, _) in enumerate(events) if what == "replace"]
+    assert len(replaced) == 1, events
+    tmp = events[replaced[0]][1]
+    synced = [path for what, path in events[:replaced[0]] if what == "fsync"]
+    assert tmp in synced or synced == ["?"], events  # ("?": no /proc to name the fd)
+
+
 def test_plan_defers_overlapping_edits() -> None:
     a = Fix((Edit(2, 2, "x"),))
     b = Fix((Edit(2, 3, None),))
