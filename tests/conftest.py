@@ -173,3 +173,20 @@ def lint_diagnostics(path: Path, *, kind: str | None = None, config: Path | None
     k = kind or sniff_kind(path, preflight(path).head)
     assert k is not None, f"no kind for {path}"
     return lint_file(path, path.name, k, cfg, s, Selection(cfg, s))
+
+
+def fix_file(path: Path, kind: str, **settings: object):  # type: ignore[no-untyped-def]
+    """`fix` on one file in process, as the CLI's ``fix`` runs it (settings as keyword
+    arguments, e.g. ``ignore=["CVAT007"]``); the file's result. Cheaper than the CLI for
+    the line-ending matrices; each fix family also has a test through the CLI."""
+    from manifest_lint.config import load_config
+    from manifest_lint.discovery import Target
+    from manifest_lint.engine import Settings
+    from manifest_lint.runner import run_fix
+
+    cfg = load_config(None, path)
+    s = Settings(**settings)  # type: ignore[arg-type]
+    [result] = run_fix([Target(path, path.name, kind, True)], cfg, s, diff=False,
+                       on_diff=lambda _: None)
+    assert not [n for n in result.notes if n.startswith("not fixed")], result.notes
+    return result

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run_cli, with_ending
+from tests.conftest import FIXTURES, fix_file, run_cli, with_ending
 
 GOLDEN = FIXTURES / "cvat" / "golden"
 LEXICOGRAPHICAL = (GOLDEN / "images_lexicographical.jsonl").read_bytes()
@@ -77,23 +77,26 @@ def messy_structure() -> bytes:
     return b"\xef\xbb\xbf" + "".join(ln + "\n" for ln in messy).encode()
 
 
-def test_fix_without_media_repairs_structure(tmp_path: Path, ending: tuple[str, bool]) -> None:
+def test_fix_without_media_repairs_structure(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.jsonl"
-    manifest.write_bytes(in_ending(messy_structure(), ending))
+    manifest.write_bytes(in_ending(messy_structure(), ("\r\n", False)))
     r = run_cli("fix", "--no-media", manifest)
     assert r.code == 0, r.stdout + r.stderr
     assert manifest.read_bytes() == LEXICOGRAPHICAL
     assert_second_fix_is_a_no_op(manifest, "--no-media")
 
 
-def test_fix_without_media_keeps_line_ends_when_cvat007_is_ignored(
-        tmp_path: Path, ending: tuple[str, bool]) -> None:
+def test_structure_fixes_with_every_line_ending(tmp_path: Path,
+                                                ending: tuple[str, bool]) -> None:
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_bytes(in_ending(messy_structure(), ending))
-    r = run_cli("fix", "--no-media", "--ignore", "CVAT007", manifest)
-    assert r.code == 0, r.stdout + r.stderr
+    fix_file(manifest, "cvat", no_media=True, ignore=["CVAT007"])
     assert manifest.read_bytes() == in_ending(LEXICOGRAPHICAL, ending)
-    assert_second_fix_is_a_no_op(manifest, "--no-media", "--ignore", "CVAT007")
+    assert fix_file(manifest, "cvat", no_media=True, ignore=["CVAT007"]).fixed == 0
+    assert manifest.read_bytes() == in_ending(LEXICOGRAPHICAL, ending)
+    manifest.write_bytes(in_ending(messy_structure(), ending))
+    fix_file(manifest, "cvat", no_media=True)
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
 
 
 def test_fix_splits_a_combined_header_and_inserts_a_missing_version(tmp_path: Path) -> None:
@@ -114,7 +117,7 @@ def test_the_header_split_keeps_line_ends_when_cvat007_is_ignored(
     body = b"".join(line + b"\n" for line in VIDEO.splitlines()[2:])
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_bytes(in_ending(b'{"version":"1.1","type":"video"}\n' + body, ending))
-    assert run_cli("fix", "--no-media", "--ignore", "CVAT007", manifest).code == 0
+    fix_file(manifest, "cvat", no_media=True, ignore=["CVAT007"])
     assert manifest.read_bytes() == in_ending(VIDEO, ending)
 
 
@@ -202,12 +205,11 @@ def test_fix_without_deep_repairs_sizes_and_fills_missing_checksums(tmp_path: Pa
 
 def test_media_fixes_with_every_line_ending(tmp_path: Path, ending: tuple[str, bool]) -> None:
     manifest = golden_images(tmp_path, in_ending(broken_images(), ending))
-    r = run_cli("fix", "--deep", "--ignore", "CVAT007", manifest)
-    assert r.code == 0, r.stdout + r.stderr
+    fix_file(manifest, "cvat", deep=True, jobs=1, ignore=["CVAT007"])
     assert manifest.read_bytes() == in_ending(LEXICOGRAPHICAL, ending)
-    assert_second_fix_is_a_no_op(manifest, "--deep", "--ignore", "CVAT007")
-    r = run_cli("fix", "--deep", manifest)
-    assert r.code == 0 and manifest.read_bytes() == LEXICOGRAPHICAL
+    assert fix_file(manifest, "cvat", deep=True, jobs=1, ignore=["CVAT007"]).fixed == 0
+    fix_file(manifest, "cvat", deep=True, jobs=1)
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
 
 
 def test_lint_without_media_says_fix_fills_checksums(tmp_path: Path) -> None:
@@ -262,18 +264,29 @@ def test_fix_deep_repairs_a_broken_key_frame(tmp_path: Path) -> None:
     assert_second_fix_is_a_no_op(manifest, "--deep")
 
 
-def test_fix_regenerates_wrong_video_properties_and_missing_records(
-        tmp_path: Path, ending: tuple[str, bool]) -> None:
+def broken_video() -> bytes:
+    """The golden video manifest with wrong properties, a key frame without checksum and a
+    missing key frame."""
     items = objs(VIDEO)
     items[2]["properties"] = {"name": "old.mp4", "resolution": [640, 480], "length": 41}
     del items[5]
     del items[3]["checksum"]
-    manifest = golden_video(tmp_path, in_ending(dump(items), ending))
-    r = run_cli("fix", "--ignore", "CVAT007", manifest)
-    assert r.code == 0, r.stdout + r.stderr
-    assert manifest.read_bytes() == in_ending(VIDEO, ending)
+    return dump(items)
+
+
+def test_fix_regenerates_wrong_video_properties_and_missing_records(tmp_path: Path) -> None:
+    manifest = golden_video(tmp_path, broken_video())
     r = run_cli("fix", manifest)
     assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == VIDEO
+
+
+def test_video_regeneration_with_every_line_ending(tmp_path: Path,
+                                                   ending: tuple[str, bool]) -> None:
+    manifest = golden_video(tmp_path, in_ending(broken_video(), ending))
+    fix_file(manifest, "cvat", ignore=["CVAT007"])
+    assert manifest.read_bytes() == in_ending(VIDEO, ending)
+    fix_file(manifest, "cvat")
     assert manifest.read_bytes() == VIDEO
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from manifest_lint.diagnostics import Edit, Fix
 from manifest_lint.fixer import apply_plan, plan
-from tests.conftest import run_cli, with_ending
+from tests.conftest import fix_file, run_cli, with_ending
 
 BAD = (
     "image,label\n"
@@ -33,28 +33,39 @@ FIXED = (
 )
 
 
-def test_fix_applies_safe_fixes_and_reports_what_remains(tmp_path: Path,
-                                                         ending: tuple[str, bool]) -> None:
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_fix_applies_safe_fixes_and_reports_what_remains(tmp_path: Path, newline: str) -> None:
     p = tmp_path / "train.csv"
-    p.write_bytes(with_ending(BAD, *ending))
+    p.write_bytes(with_ending(BAD, newline, True))
     r = run_cli("fix", p, "--format", "concise")
-    assert p.read_bytes() == with_ending(FIXED, *ending)
+    assert p.read_bytes() == with_ending(FIXED, newline, True)
     assert r.code == 1  # the conflict and the bad URI remain
     assert "fixed 6 problems" in r.stderr
     assert [ln.split(": ")[1].split()[0] for ln in r.stdout.splitlines()] == [
         "CSV302", "CSV205"]
     again = run_cli("fix", p, "--format", "concise")
-    assert p.read_bytes() == with_ending(FIXED, *ending)
+    assert p.read_bytes() == with_ending(FIXED, newline, True)
     assert "fixed" not in again.stderr
 
 
-def test_fix_keeps_the_line_ends_and_bom_unless_selected(tmp_path: Path,
-                                                         ending: tuple[str, bool]) -> None:
+def test_fix_keeps_crlf_and_bom_unless_selected(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + BAD.replace("\n", "\r\n").encode())
+    run_cli("fix", p, "--ignore", "CSV002")
+    assert p.read_bytes() == b"\xef\xbb\xbf" + FIXED.replace("\n", "\r\n").encode()
+    run_cli("fix", p)
+    assert p.read_bytes() == FIXED.replace("\n", "\r\n").encode()
+
+
+def test_every_fix_keeps_the_line_ends_and_bom_unless_selected(
+        tmp_path: Path, ending: tuple[str, bool]) -> None:
     p = tmp_path / "train.csv"
     p.write_bytes(b"\xef\xbb\xbf" + with_ending(BAD, *ending))
-    run_cli("fix", p, "--ignore", "CSV002")
+    assert fix_file(p, "csv", ignore=["CSV002"]).fixed == 6
     assert p.read_bytes() == b"\xef\xbb\xbf" + with_ending(FIXED, *ending)
-    run_cli("fix", p)
+    assert fix_file(p, "csv").fixed == 1
+    assert p.read_bytes() == with_ending(FIXED, *ending)
+    assert fix_file(p, "csv").fixed == 0
     assert p.read_bytes() == with_ending(FIXED, *ending)
 
 
@@ -183,7 +194,7 @@ def test_quoted_row_keeps_quotes_when_fixed(tmp_path: Path, ending: tuple[str, b
     p = tmp_path / "train.csv"
     p.write_bytes(with_ending('"s3://bucket/a,b.jpg",Anomaly\ns3://bucket/c.jpg,normal\n',
                               *ending))
-    run_cli("fix", p)
+    fix_file(p, "csv")
     assert p.read_bytes() == with_ending(
         '"s3://bucket/a,b.jpg",anomaly\ns3://bucket/c.jpg,normal\n', *ending)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, with_ending
+from tests.conftest import fix_file, lint_file_codes, run_cli, with_ending
 
 A = {"SOURCE_DATE_EPOCH": "1700000000"}
 A_DATE = "2023-11-14T22:13:20.000000"
@@ -69,9 +69,15 @@ def test_create_lfv_writes_the_hand_written_lines(tmp_path: Path) -> None:
     assert manifest.read_bytes() == text(IN_SYNC).encode()
 
 
-def test_in_sync_is_clean(tmp_path: Path, ending: tuple[str, bool]) -> None:
-    _, manifest = setup(tmp_path, ending=ending)
+def test_in_sync_is_clean(tmp_path: Path) -> None:
+    _, manifest = setup(tmp_path)
     assert lint(manifest) == []
+
+
+def test_in_sync_is_clean_with_every_line_ending(tmp_path: Path,
+                                                 ending: tuple[str, bool]) -> None:
+    _, manifest = setup(tmp_path, ending=ending)
+    assert lint_file_codes(manifest, kind="lfv", no_media=True, select=["LFV5", "LFV301"]) == []
 
 
 def test_lint_reports_each_difference_on_the_manifest_line(tmp_path: Path) -> None:
@@ -98,20 +104,32 @@ def _after_edit(first: str) -> list[str]:
             line("new1.jpg", "anomaly", B_DATE), IN_SYNC[4], line("new2.jpg", "normal", B_DATE)]
 
 
-def test_fix_regenerates_only_what_changed(tmp_path: Path, ending: tuple[str, bool]) -> None:
-    # an unchanged line with an extra key and its own spacing must survive byte for byte
-    first = IN_SYNC[0].replace('"anomaly-label":', '"worker":"alice",  "anomaly-label":')
-    csv, manifest = setup(tmp_path, [first, *IN_SYNC[1:]], ending)
+# an unchanged line with an extra key and its own spacing must survive byte for byte
+FIRST = IN_SYNC[0].replace('"anomaly-label":', '"worker":"alice",  "anomaly-label":')
+
+
+def test_fix_regenerates_only_what_changed(tmp_path: Path) -> None:
+    csv, manifest = setup(tmp_path, [FIRST, *IN_SYNC[1:]])
     edit_csv(csv)
     r = run_cli("fix", "-f", "concise", manifest, env=B)
     assert r.code == 0, r.stdout + r.stderr
     assert "fixed 4 problems" in r.stderr
-    assert manifest.read_bytes() == with_ending(text(_after_edit(first)), *ending)
+    assert manifest.read_bytes() == text(_after_edit(FIRST)).encode()
     assert lint(manifest) == []
     again = run_cli("fix", "-f", "concise", manifest, env=B)
     assert again.code == 0
     assert "fixed" not in again.stderr
-    assert manifest.read_bytes() == with_ending(text(_after_edit(first)), *ending)
+    assert manifest.read_bytes() == text(_after_edit(FIRST)).encode()
+
+
+def test_sync_fix_keeps_the_line_ends(tmp_path: Path, ending: tuple[str, bool],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", B["SOURCE_DATE_EPOCH"])
+    csv, manifest = setup(tmp_path, [FIRST, *IN_SYNC[1:]], ending)
+    edit_csv(csv)
+    assert fix_file(manifest, "lfv", no_media=True).fixed == 4
+    assert manifest.read_bytes() == with_ending(text(_after_edit(FIRST)), *ending)
+    assert fix_file(manifest, "lfv", no_media=True).fixed == 0
 
 
 def test_fix_diff_shows_only_real_changes(tmp_path: Path) -> None:
@@ -126,12 +144,19 @@ def test_fix_diff_shows_only_real_changes(tmp_path: Path) -> None:
     assert manifest.read_bytes() == text(IN_SYNC).encode()
 
 
-def test_duplicate_lines_are_dropped_when_the_csv_is_clean(tmp_path: Path,
-                                                           ending: tuple[str, bool]) -> None:
-    _, manifest = setup(tmp_path, [*IN_SYNC[:2], IN_SYNC[1], *IN_SYNC[2:]], ending)
+def test_duplicate_lines_are_dropped_when_the_csv_is_clean(tmp_path: Path) -> None:
+    _, manifest = setup(tmp_path, [*IN_SYNC[:2], IN_SYNC[1], *IN_SYNC[2:]])
     found = lint(manifest)
     assert [(c, n) for c, n, _ in found] == [("LFV301", 3)]
     assert run_cli("fix", manifest).code == 0
+    assert manifest.read_bytes() == text(IN_SYNC).encode()
+
+
+def test_duplicate_lines_are_dropped_with_every_line_ending(
+        tmp_path: Path, ending: tuple[str, bool]) -> None:
+    # the repeat is the last line: without a final newline the file still has none after
+    _, manifest = setup(tmp_path, [*IN_SYNC, IN_SYNC[1]], ending)
+    assert fix_file(manifest, "lfv", no_media=True).fixed == 1
     assert manifest.read_bytes() == with_ending(text(IN_SYNC), *ending)
 
 
