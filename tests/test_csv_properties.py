@@ -124,7 +124,7 @@ def _fix(p: Path):  # type: ignore[no-untyped-def]
     return fix_target(Target(p, p.name, "csv", True), cfg, s, Selection(cfg, s), diff=False)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(csv_files())
 def test_lint_and_fix_never_crash_and_change_exactly_the_fixable_rows(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as d:
