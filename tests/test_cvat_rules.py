@@ -431,12 +431,14 @@ _CLEAN_NAME = st.lists(_SEGMENT, min_size=1, max_size=3).map("/".join).filter(
     lambda t: not t.startswith("~"))
 _EXTENSION = st.sampled_from([".jpg", ".png", ".jpeg", ".JPG", ".webp", ".tiff"])
 _CHECKSUM = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
-_RELATED = st.lists(_CLEAN_NAME.map(lambda t: f"related_images/{t}.png"), max_size=2)
+_CONTEXT = _CLEAN_NAME.map(lambda t: f"related_images/{t}.png")
+_RELATED = st.lists(_CONTEXT, max_size=1)  # longer lists take the slow path (their order)
 _DEFECTS = {
     "width": [0, -3, "8", 8.0, True, None], "height": [0, "6", 6.5, None],
     "name": ["a\\b", "/abs", "../up", "./a", "a//b", "~/a", "a\x7fb", "a\nb", "", "C:\\x"],
     "extension": ["jpg", "", ".a.b"],
-    "related": [["../x.jpg"], ["/abs.jpg"], [1], "ctx.jpg"],
+    "related": [["../x.jpg"], ["/abs.jpg"], [1], "ctx.jpg", ["r/b.png", "r/a.png"],
+                ["r/a.png", "r/a.png"], ["r/a.png", "r/b.png"]],
     "checksum": [SUM.upper(), "abc", 123, None],
     "style": ["spaces", "order", "raw-utf8", "extra-key", "no-meta"],
     "name-with-extension": [True],
@@ -446,15 +448,16 @@ _DEFECTS = {
 @st.composite
 def _record(draw: st.DrawFn, earlier: list[str]) -> str:
     """A canonical record line, or (about one in six) one with a single defect, or a
-    duplicate of an earlier record."""
-    if earlier and draw(st.integers(0, 11)) == 0:
+    duplicate of an earlier record. A defect is the largest value of its draw, not the
+    smallest: hypothesis favours small values, and canonical records must stay the rule."""
+    if earlier and draw(st.integers(0, 11)) == 11:
         return draw(st.sampled_from(earlier))
     obj: dict[str, object] = {
         "name": draw(_CLEAN_NAME), "extension": draw(_EXTENSION),
         "width": draw(st.integers(1, 5000)), "height": draw(st.integers(1, 5000)),
         "meta": {"related_images": draw(_RELATED)}, "checksum": draw(_CHECKSUM)}
     style = None
-    if draw(st.integers(0, 5)) == 0:
+    if draw(st.integers(0, 5)) == 5:
         what = draw(st.sampled_from(sorted(_DEFECTS)))
         value = draw(st.sampled_from(_DEFECTS[what]))
         event(f"defect: {what}")
@@ -485,9 +488,9 @@ def _mostly_canonical_manifests(draw: st.DrawFn) -> tuple[str, int]:
     lines: list[str] = []
     for _ in range(draw(st.integers(1, 30))):
         lines.append(draw(_record([ln for ln in lines if ln])))
-        if draw(st.integers(0, 29)) == 0:
+        if draw(st.integers(0, 29)) == 29:
             lines.append("")  # a blank line
-    newline = "\r\n" if draw(st.integers(0, 9)) == 0 else "\n"
+    newline = "\r\n" if draw(st.integers(0, 9)) == 9 else "\n"
     records = sum(1 for ln in lines if ln)
     return newline.join(['{"version":"1.1"}', '{"type":"images"}', *lines]) + newline, records
 
@@ -533,7 +536,7 @@ def test_fast_paths_match_the_field_checks(monkeypatch: pytest.MonkeyPatch) -> N
 
     run()
     fast_share = 1 - counts["field_checked"] / counts["records"]
-    assert fast_share > 0.5, counts
+    assert fast_share > 0.7, counts  # about 0.85 as designed
 
 
 def test_absurdly_deep_nesting_is_invalid_json_not_a_crash(tmp_path: Path) -> None:
