@@ -32,8 +32,10 @@ def test_crlf_file_is_clean(tmp_path: Path) -> None:
 def test_invalid_utf8_reports_first_bad_line_and_column(tmp_path: Path) -> None:
     data = b"s3://bucket/a.jpg,normal\ns3://bucket/caf\xe9.jpg,normal\ns3://bucket/\xff.jpg,normal\n"
     diags = lint_diagnostics(write(tmp_path, data))
-    assert [(d.code, d.line, d.column) for d in diags] == [("CSV001", 2, 16)]
-    assert "byte 0xe9" in diags[0].message and "1 more line" in diags[0].message
+    # each image name with a byte that is not UTF-8 is also CSV208 (it names no S3 object)
+    assert [(d.code, d.line, d.column) for d in diags] == [
+        ("CSV208", 2, 1), ("CSV001", 2, 16), ("CSV208", 3, 1)]
+    assert "byte 0xe9" in diags[1].message and "1 more line has invalid bytes" in diags[1].message
 
 
 def test_utf16_file_is_an_encoding_error(tmp_path: Path) -> None:
