@@ -122,6 +122,11 @@ def apply_plan(src: Path, p: Plan, dest_dir: Path) -> Path | None:
 
 
 def _stream(f, out, p: Plan) -> bool:  # type: ignore[no-untyped-def]
+    """Copy ``f`` to ``out`` through the plan; True if any byte changed.
+
+    Each line's terminator is held back until something follows it, so that a file that
+    does not end with a newline still does not after its last lines were deleted or lines
+    were appended (unless the plan asks for a final newline)."""
     changed = False
     has_bom = f.read(len(UTF8_BOM)) == UTF8_BOM
     if not has_bom:
@@ -135,20 +140,28 @@ def _stream(f, out, p: Plan) -> bool:  # type: ignore[no-untyped-def]
     default_nl = nl
     lines = iter_raw_lines(f, skip_bom=False, max_line=None)
     n = 0
-    last_term = b"\n"
+    held = b""  # the terminator of the last line written, not yet written
+    src_term = b"\n"  # the terminator of the source's last line
     wrote_any = False
     pending_end: int | None = None  # inside a replaced range
     pending_edit: Edit | None = None
     original_range: list[bytes] = []
+
+    def emit(data: bytes, term: bytes) -> None:
+        nonlocal held, wrote_any
+        out.write(held + data)
+        held = term
+        wrote_any = True
+
     for body, term in lines:
         n += 1
+        src_term = term
         if default_nl is None and term:
             default_nl = term
         if pending_end is None:
             for content in p.inserts.get(n, ()):
-                out.write(content.encode("utf-8") + (default_nl or b"\n"))
+                emit(content.encode("utf-8"), default_nl or b"\n")
                 changed = True
-                wrote_any = True
             edit = p.replaces.get(n)
             if edit is not None:
                 pending_end, pending_edit, original_range = edit.end, edit, []
@@ -161,29 +174,24 @@ def _stream(f, out, p: Plan) -> bool:  # type: ignore[no-untyped-def]
                 changed = True
             else:
                 t = (nl if nl and term else term)
-                new = pending_edit.content.encode("utf-8") + t
-                changed |= new != b"".join(original_range)
-                out.write(new)
-                last_term = t
-                wrote_any = True
+                new = pending_edit.content.encode("utf-8")
+                changed |= new + t != b"".join(original_range)
+                emit(new, t)
             pending_end = pending_edit = None
             continue
         t = nl if (nl and term) else term
         if t != term:
             changed = True
-        out.write(body + t)
-        last_term = t
-        wrote_any = True
+        emit(body, t)
     trailing = p.inserts.get(n + 1, ())
-    if trailing and wrote_any and not last_term:
-        out.write(default_nl or b"\n")
-        last_term = default_nl or b"\n"
+    if trailing and wrote_any and not held:
+        held = default_nl or b"\n"  # the unterminated last line needs one before them
     for content in trailing:
-        out.write(content.encode("utf-8") + (default_nl or b"\n"))
+        emit(content.encode("utf-8"), default_nl or b"\n")
         changed = True
-        last_term = b"\n"
-        wrote_any = True
-    if p.final_newline and wrote_any and not last_term:
+    if held and (src_term or p.final_newline):
+        out.write(held)
+    elif p.final_newline and wrote_any:
         out.write(default_nl or b"\n")
         changed = True
     return changed

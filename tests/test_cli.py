@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from manifest_lint import __version__
-from tests.conftest import run_cli
+from tests.conftest import FIXTURES, lint_diagnostics, run_cli
 
 GOOD = "s3://bucket/a.jpg,normal\ns3://bucket/b.jpg,anomaly\n"
 WARN_ONLY = "s3://bucket/a.jpg,normal\n\ns3://bucket/b.jpg,anomaly\n"
@@ -157,12 +160,60 @@ def test_binary_file_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
     assert [d["code"] for d in json.loads(r.stdout)["diagnostics"]] == ["CSV001"]
 
 
-def test_unreadable_path_is_a_diagnostic(tmp_path: Path) -> None:
-    d = tmp_path / "folder.csv"
-    d.mkdir()
-    (d / "inner.csv").write_text(GOOD)
-    r = run_cli("lint", "-f", "json", d / "inner.csv")
-    assert r.code == 0
+def _without_root_read_override() -> None:
+    """In the child, before the CLI starts: give up root's right to read any file
+    (CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH leave the capability bounding set, so the
+    exec'd CLI does not get them) so that file modes apply to it as to any user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") and os.geteuid() == 0,
+                    reason="root reads any file; dropping that right needs Linux")
+@pytest.mark.parametrize("command", ["lint", "fix"])
+def test_file_without_read_permission_is_ml001(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "ok.csv").write_text(GOOD)
+    locked = folder / "locked.csv"
+    locked.write_bytes(b"s3://bucket/a.jpg,Normal\n")
+    locked.chmod(0)
+    preexec = _without_root_read_override if os.geteuid() == 0 else None
+    try:
+        r = run_cli(command, "-f", "json", folder, preexec=preexec)
+    except Exception as exc:  # noqa: BLE001 - prctl refused: no way to lock root out here
+        pytest.skip(f"cannot drop root's read override in a child process: {exc}")
+    finally:
+        locked.chmod(0o644)
+    assert r.code == 1, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    assert [(Path(d["path"]).name, d["line"], d["code"], d["message"])
+            for d in data["diagnostics"]] == [
+        ("locked.csv", 1, "ML001", "cannot read file: Permission denied")]
+    assert (data["summary"]["files"], data["summary"]["errors"]) == (2, 1)
+    assert locked.read_bytes() == b"s3://bucket/a.jpg,Normal\n"  # fix did not touch it
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("train.csv", "csv"), ("train.manifest", "lfv"), ("manifest.jsonl", "cvat")])
+def test_permission_error_from_the_engines_open_is_ml001(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, kind: str) -> None:
+    # Wherever the tests run (as root, too), a PermissionError from the open the engine
+    # reads files with becomes ML001, not a traceback or an internal error.
+    p = tmp_path / name
+    p.write_text(GOOD)
+
+    def refuse(path: object, *args: object, **kw: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("manifest_lint.engine.open", refuse, raising=False)
+    monkeypatch.setattr("manifest_lint.textio.open", refuse, raising=False)
+    assert [(d.code, d.line, d.message) for d in lint_diagnostics(p, kind=kind)] == [
+        ("ML001", 1, "cannot read file: Permission denied")]
 
 
 def test_rules_and_explain() -> None:
@@ -201,10 +252,29 @@ def test_media_root_must_exist(files: Path) -> None:
     assert r.code == 2 and "not a folder" in r.stderr
 
 
-def test_media_options_accepted(files: Path) -> None:
-    r = run_cli("lint", "--no-media", "--deep", "--jobs", "2", "--media-root", files,
-                files / "good.csv")
-    assert r.code == 0
+def test_media_options_take_effect(tmp_path: Path) -> None:
+    # CVAT's golden images, and its manifest elsewhere with a wrong checksum on line 4.
+    images = tmp_path / "images"
+    shutil.copytree(FIXTURES / "cvat" / "golden" / "images", images)
+    golden = (FIXTURES / "cvat" / "golden" / "images_lexicographical.jsonl").read_bytes()
+    lines = golden.splitlines(keepends=True)
+    wrong = lines[3].replace(b"f01314b6423bd45128dbb336aa25d3b3", b"f" * 32)
+    assert wrong != lines[3]
+    manifest = tmp_path / "elsewhere" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    manifest.write_bytes(b"".join([*lines[:3], wrong, *lines[4:]]))
+
+    def found(*opts: str | Path) -> tuple[int, list[tuple[str, int]]]:
+        r = run_cli("lint", "-f", "json", *opts, manifest)
+        return r.code, [(d["code"], d["line"]) for d in json.loads(r.stdout)["diagnostics"]]
+
+    # media are looked for beside the manifest: none there
+    assert found() == (1, [("CVAT401", n) for n in range(3, 10)])
+    assert found("--no-media") == (0, [])
+    assert found("--media-root", images) == (0, [])  # sizes match; checksums need --deep
+    assert found("--media-root", images, "--deep") == (1, [("CVAT501", 4)])
+    assert found("--media-root", images, "--deep", "--jobs", "2") == (1, [("CVAT501", 4)])
+    assert found("--no-media", "--deep", "--media-root", images) == (0, [])
 
 
 def test_checker_notes_reach_the_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

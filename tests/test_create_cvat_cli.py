@@ -3,6 +3,7 @@ messages, --force, --output-dir, glob sources and the progress bar."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import shutil
@@ -62,19 +63,32 @@ def test_created_manifest_lints_clean_in_place(tmp_path: Path) -> None:
 
 def test_predefined_sorting_keeps_discovery_order(tmp_path: Path) -> None:
     root = images_copy(tmp_path)
+    # CVAT's predefined order for a folder is os.walk's: a folder's files as the file system
+    # lists them, then its subfolders'. Here that can never be the sorted order: sub/'s own
+    # files come before sub/deeper/depth16.png, which sorts before them.
+    walk = [os.path.relpath(os.path.join(folder, f), root).replace(os.sep, "/")
+            for folder, _dirs, files in os.walk(root) for f in files
+            if "related_images" not in Path(folder).relative_to(root).parts]
+    assert walk != sorted(walk)
+    golden = (GOLDEN / "images_lexicographical.jsonl").read_bytes().splitlines(keepends=True)
+    by_name = {json.loads(line)["name"] + json.loads(line)["extension"]: line
+               for line in golden[2:]}
+    assert sorted(by_name) == sorted(walk)
     r = run_cli("create", "cvat", "--sorting", "predefined", "--output-dir", tmp_path, root)
-    assert r.code == 0
-    lines = (tmp_path / "manifest.jsonl").read_bytes().splitlines()
-    assert sorted(lines[2:]) == sorted((GOLDEN / "images_lexicographical.jsonl")
-                                       .read_bytes().splitlines()[2:])
+    assert r.code == 0, r.stderr
+    assert (tmp_path / "manifest.jsonl").read_bytes() == b"".join(
+        golden[:2] + [by_name[name] for name in walk])
 
 
 def test_glob_pattern_names_are_relative_to_its_root(tmp_path: Path) -> None:
     root = images_copy(tmp_path)
     r = run_cli("create", "cvat", "--output-dir", tmp_path, f"{root}/sub/*.png")
     assert r.code == 0, r.stderr
-    text = (tmp_path / "manifest.jsonl").read_text()
-    assert '"name":"gray"' in text and '"name":"palette"' in text and "rotated" not in text
+    golden = (GOLDEN / "images_lexicographical.jsonl").read_bytes().splitlines(keepends=True)
+    pngs_in_sub = [ln.replace(b'"name":"sub/', b'"name":"') for ln in golden
+                   if ln.startswith((b'{"name":"sub/gray"', b'{"name":"sub/palette"'))]
+    assert len(pngs_in_sub) == 2
+    assert (tmp_path / "manifest.jsonl").read_bytes() == b"".join(golden[:2] + pngs_in_sub)
 
 
 # --- not enough key frames ------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import lint_diagnostics, lint_file_codes, write_file
+from tests.conftest import lint_diagnostics, lint_file_codes, with_ending, write_file
 
 GOOD = "s3://bucket/train/a.jpg,normal\ns3://bucket/train/b.png,anomaly\n"
 
@@ -32,9 +32,10 @@ def test_crlf_file_is_clean(tmp_path: Path) -> None:
 def test_invalid_utf8_reports_first_bad_line_and_column(tmp_path: Path) -> None:
     data = b"s3://bucket/a.jpg,normal\ns3://bucket/caf\xe9.jpg,normal\ns3://bucket/\xff.jpg,normal\n"
     diags = lint_diagnostics(write(tmp_path, data))
-    enc = [d for d in diags if d.code == "CSV001"]
-    assert [(d.line, d.column) for d in enc] == [(2, 16)]
-    assert "1 more line has invalid bytes" in enc[0].message
+    # each image name with a byte that is not UTF-8 is also CSV208 (it names no S3 object)
+    assert [(d.code, d.line, d.column) for d in diags] == [
+        ("CSV208", 2, 1), ("CSV001", 2, 16), ("CSV208", 3, 1)]
+    assert "byte 0xe9" in diags[1].message and "1 more line has invalid bytes" in diags[1].message
 
 
 def test_utf16_file_is_an_encoding_error(tmp_path: Path) -> None:
@@ -54,7 +55,7 @@ def test_bom_is_a_fixable_warning(tmp_path: Path) -> None:
 
 
 def test_no_bom_no_warning(tmp_path: Path) -> None:
-    assert "CSV002" not in {c for c, _ in codes(tmp_path, GOOD)}
+    assert codes(tmp_path, GOOD) == []
 
 
 # --- structure ----------------------------------------------------------------------------
@@ -69,11 +70,14 @@ def test_stray_quote_inside_quoted_field(tmp_path: Path) -> None:
     assert codes(tmp_path, data) == [("CSV003", 2)]
 
 
-@pytest.mark.parametrize("data", ["", "\n\n", "\r\n"])
-def test_empty_file(tmp_path: Path, data: str) -> None:
-    got = codes(tmp_path, data)
-    assert ("CSV004", 1) in got
-    assert {c for c, _ in got} <= {"CSV004", "CSV103"}
+@pytest.mark.parametrize(("data", "expected"), [
+    ("", [("CSV004", 1)]),
+    ("\n\n", [("CSV004", 1), ("CSV103", 1), ("CSV103", 2)]),
+    ("\r\n", [("CSV004", 1), ("CSV103", 1)]),
+    (" \r \n", [("CSV004", 1), ("CSV103", 1), ("CSV103", 2)]),
+])
+def test_empty_file(tmp_path: Path, data: str, expected: list[tuple[str, int]]) -> None:
+    assert codes(tmp_path, data) == expected
 
 
 def test_too_few_fields(tmp_path: Path) -> None:
@@ -129,7 +133,8 @@ def test_unknown_class(tmp_path: Path) -> None:
 
 def test_swapped_columns_hint(tmp_path: Path) -> None:
     diags = lint_diagnostics(write(tmp_path, GOOD + "normal,s3://bucket/c.jpg\n"))
-    assert any(d.code == "CSV203" and "swapped" in d.message for d in diags)
+    assert [(d.code, d.line) for d in diags] == [("CSV206", 3), ("CSV207", 3), ("CSV203", 3)]
+    assert diags[2].message.endswith("; the columns look swapped (image first, then class)")
 
 
 def test_configured_classes(tmp_path: Path) -> None:
@@ -148,14 +153,19 @@ def test_class_not_canonical(tmp_path: Path, cls: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "uri",
-    ["s3: //bucket/c.jpg", "S3://bucket/c.jpg", "s3://bucket", "s3://bucket/a//c.jpg",
-     "s3://s3://bucket/c.jpg", "https://bucket/c.jpg", "s3:/bucket/c.jpg"],
+    ("uri", "why"),
+    [("s3: //bucket/c.jpg", "malformed scheme"), ("S3://bucket/c.jpg", "must be lowercase"),
+     ("s3://bucket/a//c.jpg", "empty path segment"), ("s3://s3://bucket/c.jpg", "doubled"),
+     ("https://bucket/c.jpg", "not an s3:// URI"), ("s3:/bucket/c.jpg", "malformed scheme")],
 )
-def test_invalid_s3_uri(tmp_path: Path, uri: str) -> None:
-    got = codes(tmp_path, GOOD + f"{uri},normal\n")
-    assert ("CSV205", 3) in got
-    assert {c for c, _ in got} <= {"CSV205", "CSV207"}
+def test_invalid_s3_uri(tmp_path: Path, uri: str, why: str) -> None:
+    diags = lint_diagnostics(write(tmp_path, GOOD + f"{uri},normal\n"))
+    assert [(d.code, d.line) for d in diags] == [("CSV205", 3)]
+    assert diags[0].message.startswith(f"image location {uri!r}: ") and why in diags[0].message
+
+
+def test_bucket_without_key_is_an_invalid_uri_and_extension(tmp_path: Path) -> None:
+    assert codes(tmp_path, GOOD + "s3://bucket,normal\n") == [("CSV205", 3), ("CSV207", 3)]
 
 
 def test_bare_name_without_prefix(tmp_path: Path) -> None:
@@ -180,9 +190,10 @@ def test_extension_case_insensitive(tmp_path: Path) -> None:
 def test_duplicate_same_class_names_first_line(tmp_path: Path) -> None:
     data = GOOD + "\n" + "s3://bucket/train/a.jpg,normal\n"
     diags = lint_diagnostics(write(tmp_path, data))
-    dup = [d for d in diags if d.code == "CSV301"]
-    assert [(d.line, d.fixable) for d in dup] == [(4, True)]
-    assert "line 1" in dup[0].message
+    assert [(d.code, d.line, d.fixable) for d in diags] == [
+        ("CSV103", 3, True), ("CSV301", 4, True)]
+    assert diags[1].message == ("image 's3://bucket/train/a.jpg' is already listed on line 1 "
+                                "with the same class; delete this row")
 
 
 def test_duplicate_after_case_normalisation(tmp_path: Path) -> None:
@@ -193,14 +204,27 @@ def test_duplicate_after_case_normalisation(tmp_path: Path) -> None:
 def test_conflicting_class_names_both_lines(tmp_path: Path) -> None:
     diags = lint_diagnostics(write(tmp_path, GOOD + "s3://bucket/train/a.jpg,anomaly\n"))
     assert [(d.code, d.line, d.fixable) for d in diags] == [("CSV302", 3, False)]
-    assert "line 1" in diags[0].message and "'anomaly'" in diags[0].message
+    assert diags[0].message == ("image 's3://bucket/train/a.jpg' is 'anomaly' here but 'normal' "
+                                "on line 1; keep the right label and delete the other row")
+
+
+def test_first_line_named_by_a_duplicate_is_not_a_prefix_match(tmp_path: Path) -> None:
+    # The first row is on line 12: the message must say 12, not just contain "line 1".
+    rows = [f"s3://bucket/train/{i}.jpg,normal\n" for i in range(12)]
+    diags = lint_diagnostics(write(tmp_path, "".join(rows) + rows[11] + rows[11].replace(
+        "normal", "anomaly")))
+    assert [(d.code, d.line) for d in diags] == [("CSV301", 13), ("CSV302", 14)]
+    assert "already listed on line 12 with the same class" in diags[0].message
+    assert "'normal' on line 12;" in diags[1].message
 
 
 def test_multiple_buckets_reported_once_per_bucket(tmp_path: Path) -> None:
     data = GOOD + "s3://other/c.jpg,normal\ns3://other/d.jpg,normal\ns3://third/e.jpg,normal\n"
     diags = lint_diagnostics(write(tmp_path, data))
     assert [(d.code, d.line) for d in diags] == [("CSV303", 3), ("CSV303", 5)]
-    assert "2 rows" in diags[0].message
+    assert diags[0].message.startswith("image in bucket 'other' (2 rows from here on) but the "
+                                       "first image (line 1) is in 'bucket'")
+    assert diags[1].message.startswith("image in bucket 'third' (1 row from here on)")
 
 
 def test_one_bucket_is_fine(tmp_path: Path) -> None:
@@ -219,3 +243,60 @@ def test_field_too_long_is_a_syntax_error_and_reading_goes_on(tmp_path: Path) ->
     diags = lint_diagnostics(write(tmp_path, data))
     assert [(d.code, d.line) for d in diags] == [("CSV003", 3), ("CSV203", 4)]
     assert "far too long" in diags[0].message
+
+
+# --- rows spanning lines ------------------------------------------------------------------
+# Every rule that reports a row, on a quoted row spanning lines 2-3 (the newline inside a
+# quoted field) between a clean row and a row with an unknown class: the row's problems are
+# reported on its FIRST line, and the next row keeps its physical line number (4).
+FIRST = "s3://bucket/a.jpg,normal\n"
+LAST = "s3://bucket/z.jpg,bad\n"
+MULTILINE_ROWS = [
+    ("CSV003", '"s3://bucket/b\nc"x.jpg",normal\n', [("CSV003", 2)]),
+    ("CSV101", '"s3://bucket/b\nc.jpg"\n', [("CSV101", 2)]),
+    ("CSV102", 's3://bucket/b.jpg,normal,"x\ny"\n', [("CSV102", 2)]),
+    ("CSV103", '"\n",\n', [("CSV103", 2)]),
+    ("CSV201", '"  \n",normal\n', [("CSV201", 2)]),
+    ("CSV202", '" s3://bucket/b.jpg\n",normal\n', [("CSV202", 2)]),
+    ("CSV203", 's3://bucket/b.jpg,"def\nect"\n', [("CSV203", 2)]),
+    ("CSV204", 's3://bucket/b.jpg,"normal\n"\n', [("CSV204", 2)]),
+    ("CSV205", '"s3://bucket/b\nc.jpg",normal\n', [("CSV205", 2)]),
+    ("CSV206", 'b.jpg,"normal\n"\n', [("CSV206", 2), ("CSV204", 2)]),
+    ("CSV207", 's3://bucket/b.tif,"normal\n"\n', [("CSV207", 2), ("CSV204", 2)]),
+    ("CSV301", 's3://bucket/a.jpg,"normal\n"\n', [("CSV301", 2), ("CSV204", 2)]),
+    ("CSV302", 's3://bucket/a.jpg,"anomaly\n"\n', [("CSV302", 2), ("CSV204", 2)]),
+    ("CSV303", 's3://other/b.jpg,"normal\n"\n', [("CSV303", 2), ("CSV204", 2)]),
+]
+
+
+@pytest.mark.parametrize(("row", "expected"), [m[1:] for m in MULTILINE_ROWS],
+                         ids=[m[0] for m in MULTILINE_ROWS])
+def test_rule_on_a_row_spanning_lines(tmp_path: Path, ending: tuple[str, bool], row: str,
+                                      expected: list[tuple[str, int]]) -> None:
+    data = with_ending(FIRST + row + LAST, *ending)
+    assert codes(tmp_path, data) == [*expected, ("CSV203", 4)]
+
+
+def test_header_spanning_lines(tmp_path: Path, ending: tuple[str, bool]) -> None:
+    data = with_ending('"image\n",label\n' + LAST, *ending)
+    assert codes(tmp_path, data) == [("CSV104", 1), ("CSV203", 3)]
+
+
+def test_duplicate_of_a_row_spanning_lines_names_its_first_line(
+        tmp_path: Path, ending: tuple[str, bool]) -> None:
+    row = '"s3://bucket/a\nb.jpg",normal\n'
+    data = with_ending(FIRST + row + "s3://bucket/c.jpg,normal\n" + row + LAST, *ending)
+    diags = lint_diagnostics(write(tmp_path, data))
+    assert [(d.code, d.line) for d in diags] == [
+        ("CSV205", 2), ("CSV205", 5), ("CSV301", 5), ("CSV203", 7)]
+    assert "is already listed on line 2 with the same class" in diags[2].message
+    fix = diags[2].fix
+    assert fix is not None and [(e.start, e.end, e.content) for e in fix.edits] == [
+        (5, 6, None)]
+
+
+def test_conflict_after_a_row_spanning_lines_names_its_first_line(tmp_path: Path) -> None:
+    data = FIRST + 's3://bucket/b.jpg,"Normal\n\n"\n' + "s3://bucket/b.jpg,anomaly\n"
+    diags = lint_diagnostics(write(tmp_path, data))
+    assert [(d.code, d.line) for d in diags] == [("CSV204", 2), ("CSV302", 5)]
+    assert "is 'anomaly' here but 'normal' on line 2;" in diags[1].message

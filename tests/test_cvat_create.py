@@ -26,7 +26,6 @@ from manifest_lint.kinds.cvat.sources import (
     related_images_3d,
     sort_paths,
 )
-from manifest_lint.media.video import frame_checksum
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "cvat" / "golden"
 IMAGES = GOLDEN / "images"
@@ -202,13 +201,15 @@ def test_sorting_methods() -> None:
 
 def test_predefined_sorting_keeps_discovery_order(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    for name in ("c.jpg", "a.jpg", "sub/b.jpg"):
+    for name in ("c.jpg", "a/z.jpg", "b.jpg"):
         make_jpeg(data / name)
     walk_order = [
         os.path.relpath(os.path.join(folder, f), data)
         for folder, _dirs, files in os.walk(data)
         for f in files
     ]
+    # a/z.jpg sorts first but is found last (os.walk lists a folder's files first)
+    assert walk_order != sorted(walk_order)
     create_manifest(str(data), tmp_path / "out", sorting="predefined")
     lines = only_manifest(tmp_path / "out").decode().splitlines()[2:]
     assert [json.loads(line)["name"] + ".jpg" for line in lines] == walk_order
@@ -258,11 +259,18 @@ def test_video_without_enough_key_frames(tmp_path: Path) -> None:
     )
     assert not (out / "manifest.jsonl").exists()
 
+    import hashlib
+
     import av
 
-    with av.open(str(video)) as container:
-        first = next(container.decode(video=0))
-        checksum = frame_checksum(first)
+    def first_frame_md5(path: Path) -> str:
+        """CVAT's checksum of a key frame, as its dataset_manifest code computes it: md5 of
+        the frame converted to a PIL image."""
+        with av.open(str(path)) as container:
+            return hashlib.md5(next(container.decode(video=0)).to_image().tobytes()).hexdigest()
+
+    assert f'"checksum":"{first_frame_md5(GOLDEN / "clip.mp4")}"'.encode() in VIDEO
+    checksum = first_frame_md5(video)
     result = create_manifest(str(video), out, force=True)
     assert (result.records, result.length) == (1, 120)
     assert only_manifest(out).decode() == (

@@ -1,5 +1,8 @@
 """``fix`` on CVAT manifests through the real CLI: structure without media, regeneration from
-the media (sizes, checksums, video properties and key frames), idempotence."""
+the media (sizes, checksums, video properties and key frames), idempotence. Expected files are
+CVAT's golden manifests (made by CVAT's own tool); every fix family runs on LF, CRLF and CR
+files with and without a final newline: ``fix`` writes LF and a final newline (CVAT007), and
+keeps the file's line ends byte for byte when CVAT007 is ignored."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import FIXTURES, run_cli
+import pytest
+
+from tests.conftest import FIXTURES, fix_file, run_cli, with_ending
 
 GOLDEN = FIXTURES / "cvat" / "golden"
 LEXICOGRAPHICAL = (GOLDEN / "images_lexicographical.jsonl").read_bytes()
@@ -48,7 +53,14 @@ def assert_second_fix_is_a_no_op(manifest: Path, *args: str) -> None:
 
 # --- without media -----------------------------------------------------------------------
 
-def test_fix_without_media_repairs_structure(tmp_path: Path) -> None:
+def in_ending(data: bytes, ending: tuple[str, bool]) -> bytes:
+    """``data`` (LF with a final newline) in a line-ending variant."""
+    return with_ending(data.decode("utf-8"), *ending)
+
+
+def messy_structure() -> bytes:
+    """The golden images manifest with every structure problem fix repairs without media
+    (LF form): a BOM, a float version, spaces and key order, blank lines, a raw UTF-8 name."""
     lines = LEXICOGRAPHICAL.decode().splitlines()
     first = json.loads(lines[2])
     messy = [
@@ -62,12 +74,29 @@ def test_fix_without_media_repairs_structure(tmp_path: Path) -> None:
         json.dumps(json.loads(lines[6]), ensure_ascii=False),  # raw UTF-8 name
         *lines[7:],
     ]
+    return b"\xef\xbb\xbf" + "".join(ln + "\n" for ln in messy).encode()
+
+
+def test_fix_without_media_repairs_structure(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.jsonl"
-    manifest.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(messy).encode())
+    manifest.write_bytes(in_ending(messy_structure(), ("\r\n", False)))
     r = run_cli("fix", "--no-media", manifest)
     assert r.code == 0, r.stdout + r.stderr
     assert manifest.read_bytes() == LEXICOGRAPHICAL
     assert_second_fix_is_a_no_op(manifest, "--no-media")
+
+
+def test_structure_fixes_with_every_line_ending(tmp_path: Path,
+                                                ending: tuple[str, bool]) -> None:
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(in_ending(messy_structure(), ending))
+    fix_file(manifest, "cvat", no_media=True, ignore=["CVAT007"])
+    assert manifest.read_bytes() == in_ending(LEXICOGRAPHICAL, ending)
+    assert fix_file(manifest, "cvat", no_media=True, ignore=["CVAT007"]).fixed == 0
+    assert manifest.read_bytes() == in_ending(LEXICOGRAPHICAL, ending)
+    manifest.write_bytes(in_ending(messy_structure(), ending))
+    fix_file(manifest, "cvat", no_media=True)
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
 
 
 def test_fix_splits_a_combined_header_and_inserts_a_missing_version(tmp_path: Path) -> None:
@@ -81,6 +110,15 @@ def test_fix_splits_a_combined_header_and_inserts_a_missing_version(tmp_path: Pa
     (tmp_path / "manifest-lint.toml").write_text('[kinds]\n"*.jsonl" = "cvat"\n')
     assert run_cli("fix", "--no-media", manifest).code == 0
     assert manifest.read_bytes() == VIDEO
+
+
+def test_the_header_split_keeps_line_ends_when_cvat007_is_ignored(
+        tmp_path: Path, ending: tuple[str, bool]) -> None:
+    body = b"".join(line + b"\n" for line in VIDEO.splitlines()[2:])
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_bytes(in_ending(b'{"version":"1.1","type":"video"}\n' + body, ending))
+    fix_file(manifest, "cvat", no_media=True, ignore=["CVAT007"])
+    assert manifest.read_bytes() == in_ending(VIDEO, ending)
 
 
 def test_fix_without_media_leaves_what_needs_a_decision(tmp_path: Path) -> None:
@@ -143,9 +181,15 @@ def test_fix_with_media_root(tmp_path: Path) -> None:
     assert manifest.read_bytes() == LEXICOGRAPHICAL
 
 
-def test_fix_without_deep_repairs_sizes_and_fills_missing_checksums(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cache", ["cold", "none"])
+def test_fix_without_deep_repairs_sizes_and_fills_missing_checksums(tmp_path: Path,
+                                                                    cache: str) -> None:
+    # Run explicitly with a cold cache (an empty folder) and with none: the checksums must
+    # come from decoding the images, not from results an earlier run left behind.
+    folder = tmp_path / "cold-cache"
+    opts = ["--cache-dir", str(folder)] if cache == "cold" else ["--no-cache"]
     manifest = golden_images(tmp_path, broken_images())
-    r = run_cli("fix", "-f", "concise", manifest)
+    r = run_cli("fix", *opts, "-f", "concise", manifest)
     assert r.code == 0, r.stdout + r.stderr
     # Sizes and the missing checksums come from the media; the wrong checksum can only
     # be seen by decoding every image, which is --deep's job.
@@ -153,9 +197,19 @@ def test_fix_without_deep_repairs_sizes_and_fills_missing_checksums(tmp_path: Pa
     expected[3]["checksum"] = "f" * 32
     assert manifest.read_bytes() == dump(expected)
     assert r.stdout == ""
-    assert_second_fix_is_a_no_op(manifest)
-    deep = run_cli("fix", "--deep", manifest)
+    assert folder.is_dir() == (cache == "cold")
+    assert_second_fix_is_a_no_op(manifest, *opts)
+    deep = run_cli("fix", *opts, "--deep", manifest)
     assert deep.code == 0 and manifest.read_bytes() == LEXICOGRAPHICAL
+
+
+def test_media_fixes_with_every_line_ending(tmp_path: Path, ending: tuple[str, bool]) -> None:
+    manifest = golden_images(tmp_path, in_ending(broken_images(), ending))
+    fix_file(manifest, "cvat", deep=True, jobs=1, ignore=["CVAT007"])
+    assert manifest.read_bytes() == in_ending(LEXICOGRAPHICAL, ending)
+    assert fix_file(manifest, "cvat", deep=True, jobs=1, ignore=["CVAT007"]).fixed == 0
+    fix_file(manifest, "cvat", deep=True, jobs=1)
+    assert manifest.read_bytes() == LEXICOGRAPHICAL
 
 
 def test_lint_without_media_says_fix_fills_checksums(tmp_path: Path) -> None:
@@ -163,8 +217,10 @@ def test_lint_without_media_says_fix_fills_checksums(tmp_path: Path) -> None:
     del items[5]["checksum"]
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_bytes(dump(items))
-    r = run_cli("lint", "--no-media", "-f", "concise", manifest)
-    assert "CVAT205" in r.stdout and "`manifest-lint fix` computes it" in r.stdout
+    r = run_cli("lint", "--no-media", "-f", "json", manifest)
+    found = json.loads(r.stdout)["diagnostics"]
+    assert [(d["code"], d["line"]) for d in found] == [("CVAT205", 6)]
+    assert "`manifest-lint fix` computes it" in found[0]["message"]
 
 
 def test_fix_adds_missing_sizes_and_meta(tmp_path: Path) -> None:
@@ -208,14 +264,29 @@ def test_fix_deep_repairs_a_broken_key_frame(tmp_path: Path) -> None:
     assert_second_fix_is_a_no_op(manifest, "--deep")
 
 
-def test_fix_regenerates_wrong_video_properties_and_missing_records(tmp_path: Path) -> None:
+def broken_video() -> bytes:
+    """The golden video manifest with wrong properties, a key frame without checksum and a
+    missing key frame."""
     items = objs(VIDEO)
     items[2]["properties"] = {"name": "old.mp4", "resolution": [640, 480], "length": 41}
     del items[5]
     del items[3]["checksum"]
-    manifest = golden_video(tmp_path, dump(items))
+    return dump(items)
+
+
+def test_fix_regenerates_wrong_video_properties_and_missing_records(tmp_path: Path) -> None:
+    manifest = golden_video(tmp_path, broken_video())
     r = run_cli("fix", manifest)
     assert r.code == 0, r.stdout + r.stderr
+    assert manifest.read_bytes() == VIDEO
+
+
+def test_video_regeneration_with_every_line_ending(tmp_path: Path,
+                                                   ending: tuple[str, bool]) -> None:
+    manifest = golden_video(tmp_path, in_ending(broken_video(), ending))
+    fix_file(manifest, "cvat", ignore=["CVAT007"])
+    assert manifest.read_bytes() == in_ending(VIDEO, ending)
+    fix_file(manifest, "cvat")
     assert manifest.read_bytes() == VIDEO
 
 

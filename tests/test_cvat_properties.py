@@ -1,6 +1,6 @@
 """Property test for CVAT manifests: generated and mutated manifests never crash the
 checker, every diagnostic points at an existing line, and `fix` (without media) converges,
-is idempotent and keeps every record."""
+is idempotent and keeps every record, pretty-printed ones (spread over lines) included."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from manifest_lint.config import load_config
@@ -43,8 +43,10 @@ HEADERS = [
 
 
 @st.composite
-def manifests(draw: st.DrawFn) -> bytes:
+def manifests(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    """A manifest, and the pretty-printed records in it (each as its lines joined by LF)."""
     lines = list(draw(st.sampled_from(HEADERS)))
+    pretty: list[str] = []
     for rec in draw(st.lists(st.sampled_from(RECORDS), max_size=8)):
         style = draw(st.integers(0, 3))
         if style == 0:
@@ -55,9 +57,25 @@ def manifests(draw: st.DrawFn) -> bytes:
             lines.append("")
         else:
             lines.append(json.dumps(rec, indent=1))  # spread over lines
+            pretty.append(lines[-1])
     ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
-    text = ending.join(lines) + (ending if draw(st.booleans()) else "")
-    return damage(draw, text.encode(), [0x22, 0x7B, 0x7D, 0x0A, 0xFF, 0x00, 0x2C])
+    text = ending.join(lines)
+    if draw(st.booleans()):  # else the lines of a pretty-printed record end with LF
+        text = text.replace("\n", ending)
+    text += ending if draw(st.booleans()) else ""
+    data = damage(draw, text.encode(), [0x22, 0x7B, 0x7D, 0x0A, 0xFF, 0x00, 0x2C])
+    return data, pretty
+
+
+def _lines(data: bytes) -> list[str]:
+    """The physical lines of ``data`` (any line ends, BOM dropped), decoded leniently."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _holds(lines: list[str], block: list[str]) -> bool:
+    """Whether ``block`` appears in ``lines`` as consecutive lines."""
+    return any(lines[i:i + len(block)] == block for i in range(len(lines) - len(block) + 1))
 
 
 def objects(data: bytes) -> Counter[str]:
@@ -77,7 +95,8 @@ def objects(data: bytes) -> Counter[str]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(manifests())
-def test_lint_and_fix_never_crash_or_lose_records(data: bytes) -> None:
+def test_lint_and_fix_never_crash_or_lose_records(manifest: tuple[bytes, list[str]]) -> None:
+    data, pretty = manifest
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "manifest.jsonl"
         p.write_bytes(data)
@@ -95,3 +114,11 @@ def test_lint_and_fix_never_crash_or_lose_records(data: bytes) -> None:
         assert p.read_bytes() == after and again.result.fixed == 0
         # Records are rewritten, never dropped: every parsed record is still there.
         assert objects(after) >= objects(data)
+        # A pretty-printed record is not valid JSON Lines and nothing can fix it safely:
+        # its lines survive as they were (unless the damage hit them).
+        before_lines, after_lines = _lines(data), _lines(after)
+        for text in pretty:
+            block = text.split("\n")
+            if _holds(before_lines, block):
+                event("a pretty-printed record went through fix")
+                assert _holds(after_lines, block), (block, after)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from manifest_lint.kinds.cvat import check as check_module
@@ -132,9 +132,13 @@ def test_blank_line_between_records_is_a_warning(tmp_path: Path) -> None:
         ("CVAT004", 4, "warning", True), ("CVAT004", 6, "warning", True)]
 
 
-@pytest.mark.parametrize("data", ["", "\n\n", " \n"])
-def test_empty_file(tmp_path: Path, data: str) -> None:
-    assert ("CVAT005", 1) in codes(tmp_path, data)
+@pytest.mark.parametrize(("data", "expected"), [
+    ("", [("CVAT005", 1)]),
+    ("\n\n", [("CVAT005", 1), ("CVAT102", 1), ("CVAT102", 2)]),
+    (" \n", [("CVAT005", 1), ("CVAT102", 1)]),
+])
+def test_empty_file(tmp_path: Path, data: str, expected: list[tuple[str, int]]) -> None:
+    assert codes(tmp_path, data) == expected
 
 
 def test_non_canonical_serialisation(tmp_path: Path) -> None:
@@ -241,9 +245,9 @@ def test_header_only_manifest(tmp_path: Path) -> None:
 def test_name_and_extension_are_required(tmp_path: Path) -> None:
     got = diags(tmp_path, images(rec("a"), '{"name":"b.jpg","width":8,"height":6}',
                                  key(0, 0)))
-    assert [(d.code, d.line) for d in got if d.code == "CVAT201"] == [
-        ("CVAT201", 4), ("CVAT201", 5)]
-    assert "video key-frame record" in got[-1].message
+    assert [(d.code, d.line) for d in got] == [("CVAT201", 4), ("CVAT201", 5)]
+    assert got[0].message == "record needs string name and extension"
+    assert "video key-frame record" in got[1].message
 
 
 @pytest.mark.parametrize(("w", "h"), [(None, 6), ("8", 6), (8, 0), (8.0, 6.0), (True, 6)])
@@ -298,9 +302,9 @@ def test_missing_checksum_is_a_warning(tmp_path: Path) -> None:
 def test_duplicates_name_the_first_line(tmp_path: Path) -> None:
     spaced = json.dumps(json.loads(rec("a")))  # same file, slow path
     got = diags(tmp_path, images(rec("a"), rec("b"), rec("a"), spaced, rec("a", ".png")))
-    dups = [(d.line, d.message) for d in got if d.code == "CVAT206"]
-    assert [line for line, _ in dups] == [5, 6]
-    assert all("already listed on line 3" in m for _, m in dups)
+    assert [(d.code, d.line) for d in got] == [("CVAT206", 5), ("CVAT006", 6), ("CVAT206", 6)]
+    assert got[0].message == got[2].message == (
+        "'a.jpg' is already listed on line 3; delete one of the records")
 
 
 def test_duplicates_in_any_order_and_across_blocks(tmp_path: Path,
@@ -414,35 +418,125 @@ def test_unknown_sorting_is_a_config_error(tmp_path: Path) -> None:
 
 
 # --- the fast paths agree with the per-field checks ----------------------------------------
+# Records are mostly canonical (what CVAT's tool writes), so that most of them take a fast
+# path (a block validated by one regex, or one line matched by it); now and then a record has
+# one targeted defect. The same file is checked again with the fast paths disabled, and the
+# findings must be identical. A counter of the records that reach the per-field checks
+# (`_Checker._image`) proves that the fast paths were taken, and that disabling them sends
+# every record through the per-field checks.
 
-_NAME = st.text(alphabet=st.sampled_from(list("ab./\\~ \"é\n") + ["\x7f", "\u4e2d"]),
-                max_size=8)
+_SEGMENT = st.text(alphabet=st.sampled_from(list("abcXYZ019_- .()'\"") + ["é", "中"]),
+                   min_size=1, max_size=6).filter(lambda t: t not in (".", ".."))
+_CLEAN_NAME = st.lists(_SEGMENT, min_size=1, max_size=3).map("/".join).filter(
+    lambda t: not t.startswith("~"))
+_EXTENSION = st.sampled_from([".jpg", ".png", ".jpeg", ".JPG", ".webp", ".tiff"])
+_CHECKSUM = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
+_CONTEXT = _CLEAN_NAME.map(lambda t: f"related_images/{t}.png")
+_RELATED = st.lists(_CONTEXT, max_size=1)  # longer lists take the slow path (their order)
+_DEFECTS = {
+    "width": [0, -3, "8", 8.0, True, None], "height": [0, "6", 6.5, None],
+    "name": ["a\\b", "/abs", "../up", "./a", "a//b", "~/a", "a\x7fb", "a\nb", "", "C:\\x"],
+    "extension": ["jpg", "", ".a.b"],
+    "related": [["../x.jpg"], ["/abs.jpg"], [1], "ctx.jpg", ["r/b.png", "r/a.png"],
+                ["r/a.png", "r/a.png"], ["r/a.png", "r/b.png"]],
+    "checksum": [SUM.upper(), "abc", 123, None],
+    "style": ["spaces", "order", "raw-utf8", "extra-key", "no-meta"],
+    "name-with-extension": [True],
+}
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(names=st.lists(st.tuples(_NAME, st.sampled_from([".jpg", "", "jpg", ".JPG", ".a.b"])),
-                      min_size=1, max_size=6),
-       related=st.lists(_NAME, max_size=2),
-       size=st.sampled_from([(8, 6), (0, 6)]))
-def test_fast_paths_match_the_field_checks(tmp_path: Path, names: list[tuple[str, str]],
-                                           related: list[str], size: tuple[int, int]) -> None:
+@st.composite
+def _record(draw: st.DrawFn, earlier: list[str]) -> str:
+    """A canonical record line, or (about one in six) one with a single defect, or a
+    duplicate of an earlier record. A defect is the largest value of its draw, not the
+    smallest: hypothesis favours small values, and canonical records must stay the rule."""
+    if earlier and draw(st.integers(0, 11)) == 11:
+        return draw(st.sampled_from(earlier))
+    obj: dict[str, object] = {
+        "name": draw(_CLEAN_NAME), "extension": draw(_EXTENSION),
+        "width": draw(st.integers(1, 5000)), "height": draw(st.integers(1, 5000)),
+        "meta": {"related_images": draw(_RELATED)}, "checksum": draw(_CHECKSUM)}
+    style = None
+    if draw(st.integers(0, 5)) == 5:
+        what = draw(st.sampled_from(sorted(_DEFECTS)))
+        value = draw(st.sampled_from(_DEFECTS[what]))
+        event(f"defect: {what}")
+        if what == "style":
+            style = value
+        elif what == "name-with-extension":
+            obj["name"] = f"{obj['name']}{obj['extension']}"
+        elif what == "related":
+            obj["meta"] = {"related_images": value}
+        elif value is None:
+            del obj[what]
+        else:
+            obj[what] = value
+    if style == "order":
+        obj = dict(reversed(list(obj.items())))
+    elif style == "extra-key":
+        obj["extra"] = 1
+    elif style == "no-meta":
+        del obj["meta"]
+    if style == "spaces":
+        return json.dumps(obj)
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=style != "raw-utf8")
+
+
+@st.composite
+def _mostly_canonical_manifests(draw: st.DrawFn) -> tuple[str, int]:
+    """An images manifest and how many record lines it has."""
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 30))):
+        lines.append(draw(_record([ln for ln in lines if ln])))
+        if draw(st.integers(0, 29)) == 29:
+            lines.append("")  # a blank line
+    newline = "\r\n" if draw(st.integers(0, 9)) == 9 else "\n"
+    records = sum(1 for ln in lines if ln)
+    return newline.join(['{"version":"1.1"}', '{"type":"images"}', *lines]) + newline, records
+
+
+def test_fast_paths_match_the_field_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     import re
+    import tempfile
 
-    lines = [rec(n, e, *size, related=tuple(related)) for n, e in names]
-    data = images(*lines)
-    fast = codes(tmp_path, data)
+    counts = {"records": 0, "field_checked": 0}
+    real_image = check_module._Checker._image
+
+    def counted(self, *args, **kw):  # type: ignore[no-untyped-def]
+        counts["field_checked"] += 1
+        return real_image(self, *args, **kw)
+
+    monkeypatch.setattr(check_module._Checker, "_image", counted)
     never = re.compile(rb"(?!)")
-    patches = {"IMAGE_RECORD": never, "IMAGE_RECORD_AFTER_NEWLINE": never}
-    saved = {k: getattr(check_module, k) for k in patches}
-    try:
-        for k, v in patches.items():
-            setattr(check_module, k, v)
-        slow = codes(tmp_path, data)
-    finally:
-        for k, v in saved.items():
-            setattr(check_module, k, v)
-    assert fast == slow
+
+    def findings(p: Path) -> list[tuple[object, ...]]:
+        return [(d.code, d.line, d.column, d.message, d.fixable, d.fix)
+                for d in lint_diagnostics(p, kind="cvat", no_media=True)]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_mostly_canonical_manifests(), st.sampled_from([64, 700, 1 << 22]))
+    def run(manifest: tuple[str, int], block: int) -> None:
+        data, records = manifest
+        with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+            p = write(Path(d), data)
+            mp.setattr(check_module, "BLOCK_SIZE", block)
+            before = counts["field_checked"]
+            fast = findings(p)
+            field_checked = counts["field_checked"] - before
+            counts["records"] += records
+            event("every record took a fast path" if field_checked == 0 else
+                  "some records were field-checked")
+            mp.setattr(check_module, "IMAGE_RECORD", never)
+            mp.setattr(check_module, "IMAGE_RECORD_AFTER_NEWLINE", never)
+            before = counts["field_checked"]
+            slow = findings(p)
+            assert counts["field_checked"] - before == records  # no fast path left
+            counts["field_checked"] -= records  # count the fast run only
+            assert fast == slow
+
+    run()
+    fast_share = 1 - counts["field_checked"] / counts["records"]
+    assert fast_share > 0.7, counts  # about 0.85 as designed
 
 
 def test_absurdly_deep_nesting_is_invalid_json_not_a_crash(tmp_path: Path) -> None:

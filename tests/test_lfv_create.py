@@ -62,9 +62,9 @@ def test_duplicate_after_blank_line_has_the_physical_line(tmp_path: Path) -> Non
     csv.write_text("s3://b-1/a.jpg,normal\n\ns3://b-1/b.jpg,anomaly\ns3://b-1/a.jpg,normal\n")
     r = run_cli("create", "lfv", csv, env=EPOCH)
     assert r.code == 1
-    assert (tmp_path / "labels_errors.csv").read_text() == "4,s3://b-1/a.jpg,normal,DUPLICATE\n"
-    assert (tmp_path / "labels_deduplicated.csv").read_text() == (
-        "s3://b-1/a.jpg,normal\ns3://b-1/b.jpg,anomaly\n")
+    assert (tmp_path / "labels_errors.csv").read_bytes() == b"4,s3://b-1/a.jpg,normal,DUPLICATE\n"
+    assert (tmp_path / "labels_deduplicated.csv").read_bytes() == (
+        b"s3://b-1/a.jpg,normal\ns3://b-1/b.jpg,anomaly\n")
     assert not (tmp_path / "labels.manifest").exists()
     assert f"{csv}:4: DUPLICATE:" in r.stderr
     assert "no manifest written" in r.stderr
@@ -83,15 +83,15 @@ def test_errors_file_codes_and_deduplicated_rows(tmp_path: Path) -> None:
     )
     r = run_cli("create", "lfv", csv)
     assert r.code == 1
-    assert (tmp_path / "t_errors.csv").read_text() == (
-        "1,image,label,HEADER_ROW\n"
-        "2,s3://b-1/a.jpg,defect,INVALID_CLASSIFICATION\n"
-        "3,s3: //b-1/c.jpg,normal,INVALID_S3_URI\n"
-        "4,s3://b-1/d.jpg,,TOO_FEW_FIELDS\n"
-        "7,s3://b-1/f.jpg,anomaly,DUPLICATE\n"
+    assert (tmp_path / "t_errors.csv").read_bytes() == (
+        b"1,image,label,HEADER_ROW\n"
+        b"2,s3://b-1/a.jpg,defect,INVALID_CLASSIFICATION\n"
+        b"3,s3: //b-1/c.jpg,normal,INVALID_S3_URI\n"
+        b"4,s3://b-1/d.jpg,,TOO_FEW_FIELDS\n"
+        b"7,s3://b-1/f.jpg,anomaly,DUPLICATE\n"
     )
-    assert (tmp_path / "t_deduplicated.csv").read_text() == (
-        "s3://b-1/e.jpg,Anomaly\ns3://b-1/f.jpg,normal\n")
+    assert (tmp_path / "t_deduplicated.csv").read_bytes() == (
+        b"s3://b-1/e.jpg,Anomaly\ns3://b-1/f.jpg,normal\n")
 
 
 @pytest.mark.parametrize("option", ["--s3-path", "--s3_path"])

@@ -16,7 +16,7 @@ from manifest_lint.engine import Selection, Settings
 from manifest_lint.kinds.lfv import check as lfv_check
 from manifest_lint.kinds.lfv import reading as lfv_reading
 from manifest_lint.runner import fix_target
-from tests.conftest import lint_diagnostics, write_file
+from tests.conftest import lint_diagnostics, with_ending, write_file
 
 CLS = "groundtruth/image-classification"
 SEG = "groundtruth/semantic-segmentation"
@@ -77,16 +77,17 @@ def diags(tmp_path: Path, data: str | bytes, name: str = "data.manifest") -> lis
     return lint_diagnostics(write(tmp_path, data, name), kind="lfv", no_media=True)
 
 
-def fixed(tmp_path: Path, data: str, select: list[str] | None = None,
-          name: str = "data.manifest") -> str:
-    """The file after `fix` (in process), with only ``select`` rules if given."""
+def fixed(tmp_path: Path, data: str | bytes, select: list[str] | None = None,
+          name: str = "data.manifest") -> bytes:
+    """The bytes of the file after `fix` (in process), with only ``select`` rules if given
+    (text is written as UTF-8 with its newlines kept)."""
     p = write(tmp_path, data, name)
     cfg = load_config(None, p)
     settings = Settings(select=select, no_media=True)
     out = fix_target(Target(p, p.name, "lfv", True), cfg, settings, Selection(cfg, settings),
                      diff=False)
     assert not [n for n in out.result.notes if n.startswith("not fixed")]
-    return p.read_text(encoding="utf-8")
+    return p.read_bytes()
 
 
 GOOD = dumps(obj("a.jpg"), obj("b.png", "normal"), obj("c.jpeg", "normal"))
@@ -132,7 +133,7 @@ def test_lfv001_utf16_and_good_utf8(tmp_path: Path) -> None:
 def test_lfv002_bom_is_fixable(tmp_path: Path) -> None:
     found = diags(tmp_path, "\ufeff" + GOOD)
     assert [(d.code, d.line, d.fixable) for d in found] == [("LFV002", 1, True)]
-    assert fixed(tmp_path, "\ufeff" + GOOD) == GOOD
+    assert fixed(tmp_path, "\ufeff" + GOOD) == GOOD.encode()
     assert codes(tmp_path, GOOD) == []
 
 
@@ -140,7 +141,7 @@ def test_lfv003_blank_line_deleted_by_fix(tmp_path: Path) -> None:
     lines = GOOD.splitlines(keepends=True)
     data = lines[0] + "\n" + lines[1] + "   \n" + lines[2]
     assert codes(tmp_path, data) == [("LFV003", 2), ("LFV003", 4)]
-    assert fixed(tmp_path, data) == GOOD
+    assert fixed(tmp_path, data) == GOOD.encode()
 
 
 def test_lfv004_not_a_json_object(tmp_path: Path) -> None:
@@ -177,15 +178,15 @@ def test_lfv005_pretty_printed_object_is_joined(tmp_path: Path) -> None:
     found = diags(tmp_path, data)
     assert [(d.code, d.line) for d in found] == [("LFV005", 2)]
     assert f"spans lines 2-{n + 1}" in found[0].message
-    assert fixed(tmp_path, data) == dumps(obj("a.jpg"), obj("b.jpg"), obj("c.jpg"))
+    assert fixed(tmp_path, data) == dumps(obj("a.jpg"), obj("b.jpg"), obj("c.jpg")).encode()
     assert codes(tmp_path, dumps(obj("a.jpg"), obj("b.jpg"))) == []
 
 
 def test_lfv005_uses_the_style_of_the_file(tmp_path: Path) -> None:
     first = json.dumps(obj("a.jpg"), separators=(",", ":"))
     data = first + "\n" + json.dumps(obj("b.jpg"), indent=4) + "\n"
-    assert fixed(tmp_path, data) == first + "\n" + json.dumps(
-        obj("b.jpg"), separators=(",", ":")) + "\n"
+    assert fixed(tmp_path, data) == (first + "\n" + json.dumps(
+        obj("b.jpg"), separators=(",", ":")) + "\n").encode()
 
 
 def test_lfv006_empty_manifest(tmp_path: Path) -> None:
@@ -258,7 +259,8 @@ def test_lfv106_class_case_is_fixed_in_the_line_style(tmp_path: Path) -> None:
     data = line + "\n"
     found = diags(tmp_path, data)
     assert [(d.code, d.line, d.severity.value) for d in found] == [("LFV106", 1, "warning")]
-    assert fixed(tmp_path, data) == json.dumps(obj("a.jpg"), separators=(",", ":")) + "\n"
+    assert fixed(tmp_path, data) == (json.dumps(obj("a.jpg"), separators=(",", ":"))
+                                     + "\n").encode()
     assert codes(tmp_path, dumps(obj("a.jpg", class_name="anomaly"))) == []
 
 
@@ -286,7 +288,8 @@ def test_lfv108_label_value(tmp_path: Path) -> None:
         ("LFV108", 1, True), ("LFV108", 2, True), ("LFV108", 3, True)]
     assert "the string '1'" in found[0].message
     assert "but class-name is 'normal'" in found[1].message
-    assert fixed(tmp_path, data) == dumps(obj("a.jpg"), obj("b.jpg", "normal"), obj("c.jpg"))
+    assert fixed(tmp_path, data) == dumps(obj("a.jpg"), obj("b.jpg", "normal"),
+                                          obj("c.jpg")).encode()
 
 
 def test_lfv108_fix_keeps_everything_else(tmp_path: Path) -> None:
@@ -297,7 +300,38 @@ def test_lfv108_fix_keeps_everything_else(tmp_path: Path) -> None:
             '"anomaly-label-metadata":{"class-name":"normal", "human-annotated":"no", '
             '"type":"groundtruth/image-classification"}}\n')
     # separators are detected per line (", " and ":" here); key order and text are kept
-    assert fixed(tmp_path, line) == want
+    assert fixed(tmp_path, line) == want.encode()
+
+
+def _every_fix() -> tuple[str, str]:
+    """A manifest with one problem of each fixable kind (LFV003, LFV005, LFV106, LFV108)
+    and what `fix` makes of it, in LF form; the last line is clean."""
+    string_label = obj("d.jpg")
+    string_label["anomaly-label"] = "1"
+    bad = (dumps(obj("a.jpg")) + "\n" + json.dumps(obj("b.jpg"), indent=2) + "\n"
+           + dumps(obj("c.jpg", class_name="Anomaly "), string_label, obj("e.jpg", "normal")))
+    good = dumps(obj("a.jpg"), obj("b.jpg"), obj("c.jpg"), obj("d.jpg"), obj("e.jpg", "normal"))
+    return bad, good
+
+
+def test_every_fix_keeps_the_line_ends(tmp_path: Path, ending: tuple[str, bool]) -> None:
+    bad, good = _every_fix()
+    assert [c for c, _ in codes(tmp_path, with_ending(bad, *ending))] == [
+        "LFV003", "LFV005", "LFV106", "LFV108"]
+    assert fixed(tmp_path, with_ending(bad, *ending)) == with_ending(good, *ending)
+    assert fixed(tmp_path, b"\xef\xbb\xbf" + with_ending(bad, *ending)) == with_ending(
+        good, *ending)
+    assert codes(tmp_path, with_ending(good, *ending)) == []
+
+
+def test_a_fix_rewrites_only_its_own_lines(tmp_path: Path) -> None:
+    # Lines nobody fixes keep their bytes: odd spacing, key order, a CRLF among LFs.
+    odd = '{ "source-ref":"s3://bucket/train/z.jpg" , "anomaly-label":0,' \
+          '"anomaly-label-metadata":{"class-name":"normal","human-annotated":"no",' \
+          '"type":"groundtruth/image-classification"}}'
+    wrong = json.dumps(obj("c.jpg", class_name="ANOMALY"))
+    data = f"{odd}\r\n{wrong}\n{odd}\n".encode()
+    assert fixed(tmp_path, data) == f"{odd}\r\n{json.dumps(obj('c.jpg'))}\n{odd}\n".encode()
 
 
 @pytest.mark.parametrize("value", ["high", 95, True, -0.1, None])
@@ -375,26 +409,27 @@ def test_lfv203_mask_ref(tmp_path: Path) -> None:
         ("LFV203", 1), ("LFV203", 2)]
 
 
-@pytest.mark.parametrize(("cmap", "text"), [
-    (None, "is missing"),
-    ([], "an array"),
+@pytest.mark.parametrize(("cmap", "text", "also"), [
+    (None, "is missing", []),
+    ([], "an array", []),
     ({"a": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0}},
-     "'a' is not an integer string"),
+     "'a' is not an integer string", [("LFV207", 1)]),  # and so no entry "0"
     ({"0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0},
-      "1": {"hex-color": "#2ca02c", "confidence": 0.0}}, "entry '1' has no class-name"),
+      "1": {"hex-color": "#2ca02c", "confidence": 0.0}}, "entry '1' has no class-name", []),
     ({"0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0},
       "1": {"class-name": "scratch", "hex-color": "green", "confidence": 0.0}},
-     "'green' is not #rrggbb"),
+     "'green' is not #rrggbb", []),
 ])
-def test_lfv204_color_map(tmp_path: Path, cmap: Any, text: str) -> None:
+def test_lfv204_color_map(tmp_path: Path, cmap: Any, text: str,
+                          also: list[tuple[str, int]]) -> None:
     bad = seg("a.jpg")
     md = bad["anomaly-mask-ref-metadata"]
     if cmap is None:
         del md["internal-color-map"]
     else:
         md["internal-color-map"] = cmap
-    found = [d for d in diags(tmp_path, dumps(bad, seg("b.jpg"))) if d.code == "LFV204"]
-    assert [(d.code, d.line) for d in found] == [("LFV204", 1)]
+    found = diags(tmp_path, dumps(bad, seg("b.jpg")))
+    assert [(d.code, d.line) for d in found] == [("LFV204", 1), *also]
     assert text in found[0].message
 
 
@@ -456,7 +491,9 @@ def test_lfv301_duplicate_names_the_first_line(tmp_path: Path) -> None:
     data = dumps(obj("a.jpg"), obj("b.jpg"), obj("a.jpg", "normal"), obj("a.jpg"))
     found = diags(tmp_path, data)
     assert [(d.code, d.line) for d in found] == [("LFV301", 3), ("LFV301", 4)]
-    assert all("already on line 1" in d.message for d in found)
+    assert [d.message for d in found] == [
+        "source-ref 's3://bucket/train/a.jpg' is already on line 1; every image must be "
+        "listed once: delete one of the lines"] * 2
     assert not any(d.fixable for d in found)  # no CSV beside it: which line is right?
 
 
@@ -464,8 +501,8 @@ def test_lfv301_duplicate_in_slow_and_fast_paths(tmp_path: Path) -> None:
     slow = obj("a.jpg")
     slow["anomaly-label"] = "1"
     lines = [obj(f"{i}.jpg") for i in range(400)] + [slow, obj("7.jpg")]
-    found = [(d.code, d.line) for d in diags(tmp_path, dumps(*lines)) if d.code == "LFV301"]
-    assert found == [("LFV301", 402)]
+    found = [(d.code, d.line) for d in diags(tmp_path, dumps(*lines))]
+    assert found == [("LFV108", 401), ("LFV301", 402)]
     assert codes(tmp_path, dumps(*lines[:400])) == []
 
 
@@ -482,13 +519,13 @@ def test_lfv302_multiple_buckets(tmp_path: Path) -> None:
 
 def test_lfv303_too_many_images_by_name_and_role(tmp_path: Path) -> None:
     many = dumps(*(obj(f"{i}.jpg", "normal" if i % 2 else "anomaly") for i in range(4001)))
-    assert ("LFV303", 4001) in codes(tmp_path, many, name="test.manifest")
-    assert "LFV303" not in {c for c, _ in codes(tmp_path, many, name="train.manifest")}
-    assert "LFV303" not in {c for c, _ in codes(tmp_path, many, name="data.manifest")}
+    assert codes(tmp_path, many, name="test.manifest") == [("LFV303", 4001)]
+    assert codes(tmp_path, many, name="train.manifest") == []
+    assert codes(tmp_path, many, name="data.manifest") == []
     cfg = tmp_path / "manifest-lint.toml"
     cfg.write_text('[lfv]\nrole = "test"\n')
     found = lint_diagnostics(write(tmp_path, many), kind="lfv", config=cfg, no_media=True)
-    assert ("LFV303", 4001) in [(d.code, d.line) for d in found]
+    assert [(d.code, d.line) for d in found] == [("LFV303", 4001)]
     fewer = dumps(*(obj(f"{i}.jpg", "normal" if i % 2 else "anomaly") for i in range(4000)))
     assert codes(tmp_path, fewer, name="test.manifest") == []
 

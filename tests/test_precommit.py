@@ -111,7 +111,7 @@ def test_fix_hook_repairs_a_fixable_file(
     first = pre_commit(work, pre_commit_home, "manifest-lint-fix", "--all-files")
     assert first.returncode == 1  # files were modified by this hook
     assert "files were modified by this hook" in first.stdout
-    assert (work / "train.csv").read_text() == GOOD
+    assert (work / "train.csv").read_bytes() == GOOD.encode()
     git("add", "-A", cwd=work)
     second = pre_commit(work, pre_commit_home, "--all-files")
     assert second.returncode == 0, second.stdout + second.stderr

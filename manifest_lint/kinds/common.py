@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-from manifest_lint.diagnostics import Diagnostic, Fix
+from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.media.progress import progress
 from manifest_lint.rules import Rule, rule
 from manifest_lint.textio import DecodeProblem, Preflight, count_lines
@@ -115,3 +116,27 @@ def drive(ctx: CheckContext, pre: Preflight, scan: Pass, *, show_progress: bool
             yield from scan.finish()
         finally:
             scan.close()
+
+
+def first_newline(ctx: CheckContext) -> str:
+    """The terminator of the file's first line (``\n`` when it has none)."""
+    with ctx.open() as f:
+        first = f.readline(1 << 20)
+    if first.endswith(b"\r\n"):
+        return "\r\n"
+    if b"\r" in first:
+        return "\r"
+    return "\n"
+
+
+def with_newline(diags: Iterable[Diagnostic], newline: str) -> Iterator[Diagnostic]:
+    """``diags`` with the LFs that join the lines of their fixes' contents written as
+    ``newline``, so that a fix spanning lines keeps the file's line ends. Only for kinds
+    whose lines never hold a newline of their own (JSON Lines)."""
+    for d in diags:
+        if newline != "\n" and d.fix is not None and any(
+                e.content and "\n" in e.content for e in d.fix.edits):
+            d.fix = replace(d.fix, edits=tuple(
+                Edit(e.start, e.end, e.content.replace("\n", newline)) if e.content else e
+                for e in d.fix.edits))
+        yield d

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import orjson
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
-from manifest_lint.kinds.common import decode_diagnostic, drive, encoding_diagnostics
+from manifest_lint.kinds.common import (
+    decode_diagnostic,
+    drive,
+    encoding_diagnostics,
+    first_newline,
+    with_newline,
+)
 from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.header import HeaderChecks
 from manifest_lint.kinds.cvat.media import ImageMedia
@@ -52,7 +58,12 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     if not readable:
         return
     checker = _Checker(ctx)
-    yield from drive(ctx, pre, checker, show_progress=ctx.settings.progress and checker.media_on)
+    # Fixes spanning lines are written with LF; unless CVAT007 makes every line end LF,
+    # they take the file's own line ends.
+    newline = "\n" if ctx.enabled(R.LINE_TERMINATOR) else first_newline(ctx)
+    yield from with_newline(
+        drive(ctx, pre, checker, show_progress=ctx.settings.progress and checker.media_on),
+        newline)
 
 
 class _Checker(HeaderChecks, RecordChecks):
