@@ -462,10 +462,7 @@ def _facts(found: tuple[str, str, int | None, int | None, int, str | None],
 
 
 def _unlisted_files(store: LocalStore | ObjectStore, listed: set[str]) -> Iterator[str]:
-    """Images and point clouds below the store's root (as ``create cvat`` finds them) not in
-    ``listed``, as ``/``-separated relative paths in sorted order."""
+    """Media below the store's root (as ``create cvat`` finds them) not in ``listed``."""
     from manifest_lint.kinds.cvat.sources import is_image
 
-    for rel in store.names(lambda f: is_image(f) or is_point_cloud(f)):
-        if rel not in listed:
-            yield rel
+    return (r for r in store.names(lambda f: is_image(f) or is_point_cloud(f)) if r not in listed)
