@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from manifest_lint.media.thumbs import SIZE, RecordMedia, ThumbTask, make_thumbnails
 from manifest_lint.reporters.html_page import esc
-from manifest_lint.textio import iter_raw_lines
 
 if TYPE_CHECKING:
     from manifest_lint.config import Config
@@ -151,23 +150,12 @@ def _other(m: re.Match[str], by_display: dict[str, FileResult], config: Config
 
 
 def read_lines(path: Path, wanted: set[int]) -> dict[int, str]:
-    """The text of the ``wanted`` physical lines of ``path`` (one streaming pass, at most
-    ``MAX_READ`` bytes of each; a BOM is dropped)."""
-    found: dict[int, str] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    try:
-        with open(path, "rb") as f:
-            for n, (body, _term) in enumerate(iter_raw_lines(f, skip_bom=False), 1):
-                if n in wanted:
-                    found[n] = bytes(body[:MAX_READ]).decode("utf-8", "replace").lstrip(
-                        "\ufeff")
-                if n >= last:
-                    break
-    except OSError:
-        pass
-    return found
+    """The text of the ``wanted`` physical lines of ``path``, at most ``MAX_READ`` bytes of
+    each (one streaming pass: :func:`manifest_lint.identity.read_lines`)."""
+    from manifest_lint.identity import read_lines as raw_lines
+
+    return {n: body[:MAX_READ].decode("utf-8", "replace")
+            for n, body in raw_lines(path, wanted).items()}
 
 
 def _locate(shots: list[Shot], config: Config, settings: Settings) -> None:

@@ -13,17 +13,17 @@ from manifest_lint.wording import plural
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
-    from manifest_lint.kinds.csv.check import _State
+    from manifest_lint.kinds.csv.state import State
 
 
-def file_diagnostics(ctx: CheckContext, st: _State) -> Iterator[Diagnostic]:
+def file_diagnostics(ctx: CheckContext, st: State) -> Iterator[Diagnostic]:
     """Everything said about the file as a whole once its rows are read (the media pass
     of the LfV kind comes after)."""
     yield from _buckets(ctx.display, st)
     yield from _unplaced(ctx, st)
 
 
-def _buckets(path: str, st: _State) -> Iterator[Diagnostic]:
+def _buckets(path: str, st: State) -> Iterator[Diagnostic]:
     for bucket, (line, count) in st.other_buckets.items():
         yield R.BUCKETS.diag(
             path, line,
@@ -33,7 +33,7 @@ def _buckets(path: str, st: _State) -> Iterator[Diagnostic]:
         )
 
 
-def _unplaced(ctx: CheckContext, st: _State) -> Iterator[Diagnostic]:
+def _unplaced(ctx: CheckContext, st: State) -> Iterator[Diagnostic]:
     """One CSV206 for the bare names no prefix places, unless the manifest beside the CSV
     (``X.manifest`` for ``X.csv``) shows the prefix it was made with."""
     if not st.unplaced or not ctx.enabled(R.NO_PREFIX):

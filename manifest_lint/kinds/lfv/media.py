@@ -27,7 +27,6 @@ import os
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +34,9 @@ from manifest_lint.diagnostics import Diagnostic
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.mediamap import MediaRoot, parse_media_map
 from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files, valid_outcome
-from manifest_lint.kinds.lfv.remote import RemoteMedia, _Located
+from manifest_lint.kinds.lfv.remote import MediaTask, RemoteMedia, _Located
 from manifest_lint.media.executor import Backend, OrderedWork, process_pool, worker_count
-from manifest_lint.media.store import LocalStore, StatResult, escape_reason
+from manifest_lint.media.store import LocalStore, escape_reason
 from manifest_lint.rules import Rule
 from manifest_lint.s3 import is_remote
 
@@ -50,26 +49,6 @@ if TYPE_CHECKING:
 MIN_SIDE = 64
 MAX_FILE_BYTES = 8 * 1024 * 1024
 BACKGROUND_COLORS = frozenset({"#ffffff", "#000000"})
-
-
-@dataclass(slots=True)
-class MediaTask:
-    """One record's media: its image and masks, located, with cached results filled in."""
-
-    line: int
-    ref: str
-    image: _Located
-    deep: bool
-    masks: list[tuple[str, _Located, frozenset[str] | None]] = field(default_factory=list)
-    tag: object = None  # the caller's own mark, returned with the result
-    stats: dict[str, StatResult] = field(default_factory=dict)  # path -> stat, for the cache
-    found: dict[str, list[Any]] = field(default_factory=dict)  # path -> probe outcome
-    problems: dict[str, str] = field(default_factory=dict)  # path -> why it cannot be probed
-    # objects in a bucket: what to fetch, what was, and buckets that refused (not checked)
-    fetch: list[tuple[str, str]] = field(default_factory=list)  # (url, what)
-    heads: dict[str, tuple[bytes, bool]] = field(default_factory=dict)  # url -> bytes, whole?
-    spooled: dict[str, str] = field(default_factory=dict)  # url -> local spool file
-    skipped: dict[str, str] = field(default_factory=dict)  # url -> why not checked
 
 
 class MediaChecker(RemoteMedia):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,6 @@ from manifest_lint.media.store import StatResult, escape_reason
 
 if TYPE_CHECKING:
     from manifest_lint.diagnostics import Diagnostic
-    from manifest_lint.kinds.lfv.media import MediaTask
     from manifest_lint.media.cache import MediaCache
     from manifest_lint.media.objects import ObjectStore
     from manifest_lint.media.s3client import ClientOptions
@@ -38,6 +37,26 @@ class _Located:
     path: str | None = None  # the file to open
     skip: str = ""  # why not checked (no mapping, no folder)
     escape: str = ""  # why it must not be opened
+
+
+@dataclass(slots=True)
+class MediaTask:
+    """One record's media: its image and masks, located, with cached results filled in."""
+
+    line: int
+    ref: str
+    image: _Located
+    deep: bool
+    masks: list[tuple[str, _Located, frozenset[str] | None]] = field(default_factory=list)
+    tag: object = None  # the caller's own mark, returned with the result
+    stats: dict[str, StatResult] = field(default_factory=dict)  # path -> stat, for the cache
+    found: dict[str, list[Any]] = field(default_factory=dict)  # path -> probe outcome
+    problems: dict[str, str] = field(default_factory=dict)  # path -> why it cannot be probed
+    # objects in a bucket: what to fetch, what was, and buckets that refused (not checked)
+    fetch: list[tuple[str, str]] = field(default_factory=list)  # (url, what)
+    heads: dict[str, tuple[bytes, bool]] = field(default_factory=dict)  # url -> bytes, whole?
+    spooled: dict[str, str] = field(default_factory=dict)  # url -> local spool file
+    skipped: dict[str, str] = field(default_factory=dict)  # url -> why not checked
 
 
 class RemoteMedia:
