@@ -271,6 +271,38 @@ def test_cvat_image_rules_from_the_bucket_as_from_a_local_copy(
     assert remote[4].message.startswith(f"image 'rot.jpg' not found in {root}")
 
 
+def test_cvat_point_cloud_context_layouts_from_the_bucket(tmp_path: Path, s3: Any,
+                                                         bucket: str) -> None:
+    """The 3D context layouts CVAT recognises are searched in the bucket's listing as on
+    disk: a context image gone (CVAT404), and unlisted ones found by the layout search
+    (CVAT402: Supervisely's related_images/<n>_pcd/ and KITTI's image_NN/data/)."""
+    root = tmp_path / "data"
+    for rel in ("pointcloud/000001.pcd", "flat/s1.pcd", "s2/s2.pcd",
+                "kitti/velodyne_points/data/0000.pcd"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"pcd")
+    make_png(root / "related_images" / "000001_pcd" / "cam.png")
+    make_jpeg(root / "flat" / "s1.jpg")
+    make_jpeg(root / "s2" / "left.jpg")
+    make_jpeg(root / "s2" / "right.jpg")
+    make_png(root / "kitti" / "image_00" / "data" / "0000.png")
+    make_png(root / "kitti" / "IMAGE_01" / "data" / "0000.png")
+    create_manifest(root, root)
+    os.unlink(root / "s2" / "right.jpg")  # listed, now gone
+    make_png(root / "related_images" / "000001_pcd" / "cam2.png")  # there, not listed
+    make_png(root / "kitti" / "image_02" / "data" / "0000.png")  # KITTI, not listed
+    upload_folder(s3, root, bucket, "scenes/")
+    manifest = root / "manifest.jsonl"
+    url = f"s3://{bucket}/scenes/"
+    local, _ = lint(manifest, "cvat", jobs=1)
+    remote, notes = lint(manifest, "cvat", jobs=1, media_root=url)
+    assert notes == []
+    assert codes(local) == codes(remote)
+    assert codes(local) == [("CVAT402", 4), ("CVAT402", 5), ("CVAT404", 6)]
+    assert [d.message.replace(str(root) + "/", url) for d in local] == \
+        [d.message for d in remote]
+
+
 def test_cvat_manifest_in_the_bucket_lint_and_fix(cvat_case: tuple[Path, str],
                                                   endpoint: str, tmp_path: Path) -> None:
     manifest, root = cvat_case

@@ -69,6 +69,7 @@ class ObjectStore:
         self.failure: BucketError | None = None  # set once the bucket refused us
         self._checked = False
         self._folders: dict[str, list[str]] | None = None  # folder -> names, from listings
+        self._subfolders: dict[str, set[str]] = {}  # folder -> its folders, with _folders
 
     def __reduce__(self) -> tuple[type[ObjectStore], tuple[str]]:
         return (ObjectStore, (self.root,))
@@ -190,14 +191,31 @@ class ObjectStore:
         """Names (relative to the root, sorted) of the listed objects directly in ``folder``
         (a name ending in ``/``, or ``""`` for the root)."""
         with self._lock:
-            if self._folders is None:
-                self._folders = {}
-                for key in sorted(self._objects):
-                    if key.startswith(self.prefix) and not key.endswith("/"):
-                        name = key[len(self.prefix):]
-                        parent = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
-                        self._folders.setdefault(parent, []).append(name)
-            return self._folders.get(folder, [])
+            return self._index()[0].get(folder, [])
+
+    def subfolders(self, folder: str) -> list[str]:
+        """Folders (names relative to the root ending in ``/``, sorted) directly in
+        ``folder`` that hold a listed object somewhere below them."""
+        with self._lock:
+            return sorted(self._index()[1].get(folder, ()))
+
+    def _index(self) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+        """folder -> names of its objects, folder -> its subfolders (call under the lock)."""
+        if self._folders is None:
+            self._folders, self._subfolders = {}, {}
+            for key in sorted(self._objects):
+                if key.startswith(self.prefix) and not key.endswith("/"):
+                    name = key[len(self.prefix):]
+                    parent = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+                    self._folders.setdefault(parent, []).append(name)
+                    while parent:  # every folder on the way up holds this object
+                        up = parent[:-1].rsplit("/", 1)[0] + "/" if "/" in parent[:-1] else ""
+                        known = self._subfolders.setdefault(up, set())
+                        if parent in known:  # and so are the folders above it
+                            break
+                        known.add(parent)
+                        parent = up
+        return self._folders, self._subfolders
 
     # ------------------------------------------------------------------ LocalStore's methods
 

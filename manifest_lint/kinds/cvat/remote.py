@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from manifest_lint.kinds.cvat.sources import RELATED_IMAGES_DIR, is_image
+from manifest_lint.kinds.cvat.sources import RELATED_IMAGES_DIR, is_image, related_images_3d
 from manifest_lint.media import MediaError, objects
 
 
@@ -44,6 +44,36 @@ def related_in_listing(store: objects.ObjectStore, name: str) -> tuple[str, ...]
     prefix = f"{folder}/" if folder else ""
     prefix += f"{RELATED_IMAGES_DIR}/{context}/"
     return tuple(n for n in store.folder_names(prefix) if is_image(n))
+
+
+class BucketListing:
+    """The root's listing as folders for the 3D layout search
+    (:func:`~manifest_lint.kinds.cvat.sources.related_images_3d`): paths are ``/`` + the
+    name below the root, so the root is ``/``."""
+
+    def __init__(self, store: objects.ObjectStore) -> None:
+        store.list_prefix(store.prefix, recursive=True)
+        self.store = store
+
+    @staticmethod
+    def _folder(path: str) -> str:
+        inside = path.strip("/")
+        return inside + "/" if inside else ""
+
+    def entries(self, folder: str) -> list[str]:
+        at = self._folder(folder)
+        names = self.store.folder_names(at) + [d.rstrip("/") for d in self.store.subfolders(at)]
+        return ["/" + n for n in names]
+
+    def isdir(self, folder: str) -> bool:
+        at = self._folder(folder)
+        return bool(self.store.folder_names(at) or self.store.subfolders(at))
+
+
+def related_3d_in_listing(store: objects.ObjectStore, name: str) -> tuple[str, ...]:
+    """Context images of the point cloud ``name`` in CVAT's 3D layouts, from the listing."""
+    path = "/" + name
+    return tuple(related_images_3d([path], "/", BucketListing(store))[path])
 
 
 def fetch_images(store: objects.ObjectStore, tasks: Sequence[object]) -> list[Fetched]:
@@ -77,8 +107,8 @@ def _fetch(store: objects.ObjectStore, task: Any) -> Fetched:
             out.head, out.complete, _info = read_head(store, url, info.size)
         missing = tuple(r for r in task.related if store.info(store.url(r)) is None)
         out.related_missing = missing
-        if task.point_cloud:  # 3D context layouts are not searched in buckets
-            out.related_on_disk = tuple(r for r in task.related if r not in missing)
+        if task.point_cloud:
+            out.related_on_disk = related_3d_in_listing(store, task.full_name)
         else:
             out.related_on_disk = related_in_listing(store, task.full_name)
     except FileNotFoundError:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from manifest_lint.kinds.cvat.structure import is_point_cloud
 from manifest_lint.media import MediaError
@@ -216,6 +216,25 @@ def _files_in(folder: str) -> list[str]:
     return [os.path.join(folder, entry) for entry in entries]
 
 
+class Listing(Protocol):
+    """Where the 3D layouts are looked for: the disk, or a bucket's listing."""
+
+    def entries(self, folder: str) -> list[str]:
+        """The paths of everything directly in ``folder`` (files and folders)."""
+        ...
+
+    def isdir(self, folder: str) -> bool:
+        ...
+
+
+class _Disk:
+    entries = staticmethod(_files_in)
+    isdir = staticmethod(os.path.isdir)
+
+
+DISK: Listing = _Disk()
+
+
 def _context_folder_name(path: str) -> str:
     """``img_10.png`` -> ``img_10_png``: the last dot of the base name becomes ``_``."""
     return "_".join(os.path.basename(path).rsplit(".", 1))
@@ -243,10 +262,12 @@ def related_images_2d(paths: Iterable[str], root: str,
     return related
 
 
-def related_images_3d(paths: Iterable[str], root: str) -> dict[str, list[str]]:
+def related_images_3d(paths: Iterable[str], root: str,
+                      fs: Listing = DISK) -> dict[str, list[str]]:
     """Context images of point clouds in the layouts CVAT's server recognizes (see module doc).
 
     Keys are the given paths; values are paths relative to ``root`` with ``/``, sorted.
+    ``fs`` lists folders (the disk by default; a bucket's listing for media in a bucket).
     """
     related: dict[str, list[str]] = {}
     listing: dict[str, list[str]] = {}
@@ -254,7 +275,7 @@ def related_images_3d(paths: Iterable[str], root: str) -> dict[str, list[str]]:
         folder = os.path.dirname(path)
         stem = _stem(path)
         if folder not in listing:
-            listing[folder] = _files_in(folder)
+            listing[folder] = fs.entries(folder)
         siblings = [p for p in listing[folder] if os.path.normpath(p) != os.path.normpath(path)]
         found: list[str] = []
         if siblings and os.path.basename(folder) == stem:
@@ -265,10 +286,10 @@ def related_images_3d(paths: Iterable[str], root: str) -> dict[str, list[str]]:
         supervisely = os.path.join(
             os.path.dirname(folder), RELATED_IMAGES_DIR, _context_folder_name(path)
         )
-        if os.path.isdir(supervisely):
-            found += _context_images(_files_in(supervisely), root)
+        if fs.isdir(supervisely):
+            found += _context_images(fs.entries(supervisely), root)
         if folder.endswith(os.path.join("velodyne_points", "data")):
-            found += _context_images(_kitti_context(folder, stem), root)
+            found += _context_images(_kitti_context(folder, stem, fs), root)
         related[path] = sorted(found)
     return related
 
@@ -277,15 +298,11 @@ def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def _kitti_context(velodyne_data: str, stem: str) -> list[str]:
+def _kitti_context(velodyne_data: str, stem: str, fs: Listing = DISK) -> list[str]:
     sequence = os.path.dirname(os.path.dirname(velodyne_data))
-    try:
-        entries = sorted(os.listdir(sequence))
-    except OSError:
-        return []
     found = []
-    for entry in entries:
+    for entry in sorted(os.path.basename(p) for p in fs.entries(sequence)):
         data = os.path.join(sequence, entry, "data")
-        if _KITTI_IMAGE_DIR.search(entry) and os.path.isdir(data):
-            found += [p for p in _files_in(data) if _stem(p) == stem]
+        if _KITTI_IMAGE_DIR.search(entry) and fs.isdir(data):
+            found += [p for p in fs.entries(data) if _stem(p) == stem]
     return found
