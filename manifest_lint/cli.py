@@ -326,7 +326,6 @@ def lint(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Check files and report every problem with file and line."""
-    from manifest_lint.commands.remote import s3_summary
     from manifest_lint.runner import run_lint
 
     run = _Run(paths, config, select, ignore, strict, exit_zero, no_media, media_root,
@@ -334,8 +333,6 @@ def lint(
     opts = _output(run, format, output_file, color, statistics, baseline, no_baseline,
                    write_baseline=write_baseline, html_thumbnails=html_thumbnails)
     results = run.remote_files.run(run, lambda ts, s: run_lint(ts, run.config, s))
-    if cost := s3_summary():
-        typer.echo(f"manifest-lint: {cost}", err=True)
     raise typer.Exit(_finish(run, results, opts))
 
 

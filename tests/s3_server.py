@@ -81,8 +81,9 @@ def upload_folder(s3, folder: Path, bucket: str, prefix: str = "") -> int:  # ty
 
 class Proxy(ThreadingHTTPServer):
     """A loopback HTTP proxy in front of the S3 server that delays every answer, answers
-    503 SlowDown to every ``fail_every``-th request (all of them with 1) and breaks the
-    connection half-way through the body of every ``cut_every``-th object read."""
+    503 SlowDown to every ``fail_every``-th request (all of them with 1), breaks the
+    connection half-way through the body of every ``cut_every``-th object read, and answers
+    403 AccessDenied to everything while ``deny`` is set."""
 
     daemon_threads = True
 
@@ -97,6 +98,7 @@ class Proxy(ThreadingHTTPServer):
         self.failed = 0
         self.reads = 0
         self.cut = 0
+        self.deny = False
         self.lock = threading.Lock()
 
     @property
@@ -122,10 +124,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             proxy.count += 1
             fail = proxy.fail_every and proxy.count % proxy.fail_every == 0
             proxy.failed += bool(fail)
-        if fail:
+        if fail or proxy.deny:
             error = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
                      b"<Message>Please reduce your request rate.</Message></Error>")
-            self.send_response(503)
+            if proxy.deny:
+                error = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied"
+                         b"</Code><Message>Access Denied</Message></Error>")
+            self.send_response(403 if proxy.deny else 503)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(error)))
             self.end_headers()

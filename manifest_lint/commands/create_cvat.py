@@ -85,11 +85,23 @@ def create_cvat(
 ) -> None:
     """Create a CVAT manifest.jsonl (see ``HELP``)."""
     from manifest_lint.cloud import is_remote
-    from manifest_lint.commands.remote import RemoteSource
 
     if not is_remote(source):
         _create(source, output_dir, sorting, force, jobs, None, scheduler)
         return
+    try:
+        if _on_cluster(source, output_dir, sorting, force, s3_endpoint, scheduler):
+            return
+        _from_copy(source, output_dir, sorting, force, jobs, s3_endpoint, scheduler)
+    finally:
+        _s3_summary()
+
+
+def _from_copy(source: str, output_dir: Path, sorting: Sorting, force: bool, jobs: int | None,
+               s3_endpoint: str | None, scheduler: str | None) -> None:
+    """``create cvat`` of objects in a bucket from a local copy of them."""
+    from manifest_lint.commands.remote import RemoteSource
+
     remote = RemoteSource(source, s3_endpoint)
     try:
         if output_dir.exists() and not output_dir.is_dir():
@@ -143,6 +155,48 @@ def _create(source: str, output_dir: Path, sorting: Sorting, force: bool, jobs: 
             f"lint it with `manifest-lint lint --media-root {_shown(root)} "
             f"{_shown(result.path)}`, or create it beside the media with `--output-dir "
             f"{_shown(root)}`")
+
+
+def _on_cluster(source: str, output_dir: Path, sorting: Sorting, force: bool,
+                endpoint: str | None, given: str | None) -> bool:
+    """``create cvat`` of objects in a bucket with ``--scheduler``: the cluster's workers
+    read them. False when there is no scheduler or the source needs a local copy."""
+    from manifest_lint.kinds.cvat.bucket_create import create_from_bucket
+    from manifest_lint.kinds.cvat.create import CreateError
+    from manifest_lint.media import ClusterError
+
+    try:
+        cluster = _scheduler(".", given)
+        if cluster is None:
+            return False
+        if output_dir.exists() and not output_dir.is_dir():
+            raise _UsageError(f"--output-dir {output_dir} is a file, not a folder")
+        with _progress(source, "bucket") as progress:
+            result = create_from_bucket(source, output_dir, sorting=sorting.value, force=force,
+                                        endpoint=endpoint, scheduler=cluster,
+                                        progress=progress)
+    except (_UsageError, ClusterError) as exc:
+        typer.echo(f"manifest-lint: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (CreateError, ValueError) as exc:
+        typer.echo(f"manifest-lint: error: {_explain(exc)}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"manifest-lint: error: cannot write the manifest to "
+                   f"{exc.filename or output_dir}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    if result is None:
+        return False
+    typer.echo(_summary(result))
+    return True
+
+
+def _s3_summary() -> None:
+    """What the command cost in object storage, on stderr."""
+    from manifest_lint.commands.remote import s3_summary
+
+    if cost := s3_summary():
+        typer.echo(f"manifest-lint: {cost}", err=True)
 
 
 def _shown(path: str | Path) -> str:
@@ -242,7 +296,7 @@ def _progress(source: str, kind: str) -> Iterator[Callable[[int], None] | None]:
         TimeElapsedColumn,
     )
 
-    total = _count_images(source) if kind != "video" else None
+    total = _count_images(source) if kind in ("folder", "pattern") else None
     label = "decoding frames" if kind == "video" else "hashing images"
     columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn()]

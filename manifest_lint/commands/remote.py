@@ -121,15 +121,18 @@ class RemoteFiles:
     def run(self, run: Any, job: Callable[[list[Target], Settings], list[FileResult]]
             ) -> list[FileResult]:
         """``job`` on the local targets of ``run`` (the CLI's ``_Run``), then on each file
-        named by a URL with its own settings; the copies are removed afterwards."""
+        named by a URL with its own settings; the copies are removed afterwards. What the
+        run cost in object storage is said on stderr."""
         try:
             results = job(run.targets(), run.settings)
             for target, settings in self.targets(run.config, run.settings):
                 run.linted.append(target)
                 results += job([target], settings)
-            return results
         finally:
             self.close()
+        if cost := s3_summary():
+            typer.echo(f"manifest-lint: {cost}", err=True)
+        return results
 
     def _place(self, url: str, name: str, cache_dir: Path | None) -> Path:
         """Where the copy of ``url`` goes: a fixed place below the cache folder (so that the

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from manifest_lint.atomic import atomic_writer
 from manifest_lint.kinds.cvat.serialize import (
@@ -71,6 +71,9 @@ from manifest_lint.kinds.cvat.structure import is_point_cloud
 from manifest_lint.media import MediaError, check_regular_file
 from manifest_lint.media.executor import backend_for, run_ordered, worker_count
 from manifest_lint.media.images import ImageInfo, probe_image
+
+if TYPE_CHECKING:
+    from manifest_lint.media.video import VideoInfo
 
 _MAX_LISTED_ERRORS = 10
 
@@ -209,16 +212,16 @@ def create_manifest(
 
     def check() -> None:
         if errors:
-            raise _media_errors(errors)
+            raise media_errors(errors)
 
-    count = _write_atomically(output, lines(), before_commit=check)
+    count = write_atomically(output, lines(), before_commit=check)
     return CreateResult(path=output, kind="images", records=count - 2)
 
 
 def _create_video_manifest(
     path: str, output: Path, *, force: bool, progress: Progress | None
 ) -> CreateResult:
-    from manifest_lint.media.video import NotEnoughKeyFramesError, scan_video
+    from manifest_lint.media.video import scan_video
 
     if not is_video(path):
         raise CreateError(
@@ -227,12 +230,23 @@ def _create_video_manifest(
         )
     try:
         info = scan_video(path, force=force, progress=progress)
-    except NotEnoughKeyFramesError as exc:
-        raise CreateError(
-            f"{exc}. Pass --force to create the manifest anyway (CVAT will seek slowly)", [exc]
-        ) from exc
     except MediaError as exc:
-        raise CreateError(str(exc), [exc]) from exc
+        return write_video_manifest(path, output, exc)
+    return write_video_manifest(path, output, info)
+
+
+def write_video_manifest(path: str, output: Path, info: VideoInfo | MediaError
+                         ) -> CreateResult:
+    """Write the manifest of the video ``path`` (a file or an object URL) from its scan, or
+    raise :class:`CreateError` for the error the scan gave."""
+    from manifest_lint.media.video import NotEnoughKeyFramesError
+
+    if isinstance(info, NotEnoughKeyFramesError):
+        raise CreateError(
+            f"{info}. Pass --force to create the manifest anyway (CVAT will seek slowly)", [info]
+        )
+    if isinstance(info, MediaError):
+        raise CreateError(str(info), [info])
     if not info.key_frames:
         raise CreateError(
             f"{path}: no key frame can be seeked back to, so CVAT cannot use a manifest for"
@@ -243,7 +257,7 @@ def _create_video_manifest(
         *header_lines("video", properties),
         *(dumps_line(video_record(k.number, k.pts, k.checksum)) for k in info.key_frames),
     ]
-    _write_atomically(output, lines)
+    write_atomically(output, lines)
     return CreateResult(
         path=output,
         kind="video",
@@ -253,7 +267,7 @@ def _create_video_manifest(
     )
 
 
-def _media_errors(errors: Sequence[MediaError]) -> CreateError:
+def media_errors(errors: Sequence[MediaError]) -> CreateError:
     listed = "\n".join(f"  {e}" for e in errors[:_MAX_LISTED_ERRORS])
     more = len(errors) - _MAX_LISTED_ERRORS
     tail = f"\n  ... and {more} more" if more > 0 else ""
@@ -262,7 +276,7 @@ def _media_errors(errors: Sequence[MediaError]) -> CreateError:
                        "fix or remove these files, then run the command again", errors)
 
 
-def _write_atomically(
+def write_atomically(
     path: Path, lines: Iterable[str], before_commit: Callable[[], None] | None = None
 ) -> int:
     """Write LF-terminated lines to a temporary file beside ``path``, then rename it over.

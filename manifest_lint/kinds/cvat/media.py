@@ -154,18 +154,13 @@ class ImageMedia:
         self.unchecked = 0  # records not checked (their bucket refused us)
         self.failure = ""  # why
         workers = worker_count(jobs) if deep else 1
-        if self.remote:
-            from manifest_lint.kinds.cvat.remote import decode_fetched, fetch_images
-            from manifest_lint.media.clients import client_for
-            from manifest_lint.media.fetch import fetch_stage
-            from manifest_lint.media.objects import ObjectStore
-            from manifest_lint.media.s3client import BucketError, options_from_env
+        if self.remote:  # read in fetch threads, or by the --scheduler cluster's workers
+            from manifest_lint.kinds.cvat.remote import stages
+            from manifest_lint.media.s3client import BucketError
 
-            self.store = ObjectStore(root, client_for(root, s3))
-            self.fetching: OrderedWork[ImageItem, Fetched] = fetch_stage(
-                partial(fetch_images, self.store), (s3 or options_from_env()).concurrency,
-                send=_task_of)
-            self.work = OrderedWork(decode_fetched, workers=workers, send=_fetched_of)
+            self.fetching: OrderedWork[ImageItem, Fetched]
+            self.store, self.fetching, self.work = stages(root, s3, backend, workers,
+                                                          _task_of, _fetched_of)
             try:
                 self.store.exists()  # one listing of the root: existence, sizes, ETags
             except BucketError as exc:

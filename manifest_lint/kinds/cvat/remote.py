@@ -6,17 +6,28 @@ folders all come from that listing). Each record's image is then read in a fetch
 first bytes for the size, or the whole object (to a spool file) for ``--deep`` checksums.
 Decoding happens in the decode stage (this process, or the process pool with ``--deep``),
 which gets only bytes or a spool file, never the store.
+
+With ``--scheduler`` the fetch threads only consult the listing: the references go to the
+cluster in batches, and each worker reads and decodes them itself (:func:`read_and_decode`,
+with a client from its own environment); only the small facts come back.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from manifest_lint.kinds.cvat.sources import RELATED_IMAGES_DIR, is_image, related_images_3d
 from manifest_lint.media import MediaError, objects
+
+if TYPE_CHECKING:
+    from manifest_lint.media.executor import Backend, OrderedWork
+    from manifest_lint.media.s3client import ClientOptions
+
+Decoded = tuple[str, str, int | None, int | None, int, str | None]
 
 
 @dataclass(slots=True)
@@ -34,6 +45,7 @@ class Fetched:
     probed: tuple[int, int, int, str | None] | None = None
     related_on_disk: tuple[str, ...] = ()
     related_missing: tuple[str, ...] = ()
+    size: int | None = None  # what the listing said (for a read on a cluster worker)
 
 
 def related_in_listing(store: objects.ObjectStore, name: str) -> tuple[str, ...]:
@@ -76,12 +88,39 @@ def related_3d_in_listing(store: objects.ObjectStore, name: str) -> tuple[str, .
     return tuple(related_images_3d([path], "/", BucketListing(store))[path])
 
 
-def fetch_images(store: objects.ObjectStore, tasks: Sequence[object]) -> list[Fetched]:
-    """Fetch thread: read what each record needs (never raises)."""
-    return [_fetch(store, task) for task in tasks]
+def stages(root: str, s3: ClientOptions | None, backend: Callable[[int], Backend],
+           workers: int, send_task: Callable[[Any], Any], send_fetched: Callable[[Any], Any]
+           ) -> tuple[objects.ObjectStore, OrderedWork[Any, Fetched], OrderedWork[Any, Decoded]]:
+    """The store of ``root``, the fetch stage (threads) and the decode stage: this process or
+    the pool (reads in the fetch threads), or the ``--scheduler`` cluster (reads on its
+    workers, the fetch threads only consult the listing)."""
+    from manifest_lint.media.clients import client_for
+    from manifest_lint.media.executor import OrderedWork
+    from manifest_lint.media.fetch import fetch_stage
+    from manifest_lint.media.s3client import options_from_env
+
+    store = objects.ObjectStore(root, client_for(root, s3))
+    cluster = bool(getattr(backend, "remote", False))
+    fetching: OrderedWork[Any, Fetched] = fetch_stage(
+        partial(fetch_images, store, read=not cluster), (s3 or options_from_env()).concurrency,
+        send=send_task)
+    if cluster:
+        work: OrderedWork[Any, Decoded] = OrderedWork(
+            partial(read_and_decode, s3.endpoint if s3 else None), workers=workers,
+            send=send_fetched, backend=backend)
+    else:
+        work = OrderedWork(decode_fetched, workers=workers, send=send_fetched)
+    return store, fetching, work
 
 
-def _fetch(store: objects.ObjectStore, task: Any) -> Fetched:
+def fetch_images(store: objects.ObjectStore, tasks: Sequence[object], *, read: bool = True
+                 ) -> list[Fetched]:
+    """Fetch thread: read what each record needs (never raises); only what the listing
+    says when not ``read`` (a cluster worker reads the object)."""
+    return [_fetch(store, task, read) for task in tasks]
+
+
+def _fetch(store: objects.ObjectStore, task: Any, read: bool = True) -> Fetched:
     """``task`` is a :class:`~manifest_lint.kinds.cvat.media.ImageTask`."""
     read_head, spool_file = objects.read_head, objects.spool_file
     url = store.url(task.full_name)
@@ -92,9 +131,12 @@ def _fetch(store: objects.ObjectStore, task: Any) -> Fetched:
         if info is None:
             out.status = "missing"
             return out
+        out.size = info.size
         if task.point_cloud:
             if info.size == 0:
                 out.status, out.message = "unreadable", "empty file (0 bytes)"
+        elif task.probed is None and not read:
+            pass  # a cluster worker reads it
         elif task.probed is None and task.checksum:
             target = spool_file(url)
             try:
@@ -119,13 +161,32 @@ def _fetch(store: objects.ObjectStore, task: Any) -> Fetched:
     return out
 
 
-def decode_fetched(batch: Sequence[Fetched]) -> list[tuple[str, str, int | None, int | None,
-                                                             int, str | None]]:
+def decode_fetched(batch: Sequence[Fetched]) -> list[Decoded]:
     """Decode stage: (status, message, width, height, orientation, checksum) per record."""
     return [_decode(f) for f in batch]
 
 
-def _decode(f: Fetched) -> tuple[str, str, int | None, int | None, int, str | None]:
+def read_and_decode(endpoint: str | None, batch: Sequence[Fetched]) -> list[Decoded]:
+    """On a cluster worker: read each record's object (its header, or all of it for a
+    checksum) with this worker's own client, and decode it (never raises)."""
+    from manifest_lint.media.worker_reads import ObjectRef, Reader
+
+    reader = Reader(endpoint)
+    out: list[Decoded] = []
+    for f in batch:
+        if (f.status == "ok" and not f.point_cloud and f.probed is None and f.head is None
+                and f.spool is None):
+            read = reader.read(ObjectRef(f.url, f.size, whole=f.checksum))
+            if read.status != "ok":
+                status = "missing" if read.status == "missing" else "skipped"
+                out.append((status, read.message, None, None, 1, None))
+                continue
+            f.head, f.complete, f.spool = read.head, read.complete, read.spool
+        out.append(_decode(f))
+    return out
+
+
+def _decode(f: Fetched) -> Decoded:
     if f.status != "ok" or f.point_cloud:
         return f.status, f.message, None, None, 1, None
     if f.probed is not None:
@@ -147,3 +208,61 @@ def _decode(f: Fetched) -> tuple[str, str, int | None, int | None, int, str | No
         if f.spool is not None:
             os.unlink(f.spool)
     return "ok", "", info.width, info.height, info.orientation, info.checksum
+
+
+# --------------------------------------------------------------------------- create, on workers
+
+
+def probe_objects(endpoint: str | None, refs: Sequence[Any]) -> list[Any]:
+    """On a cluster worker (``create cvat`` from a bucket): read each image whole with this
+    worker's own client and probe it with its pixel md5. Per reference an
+    :class:`~manifest_lint.media.images.ImageInfo`, a :class:`MediaError` naming the object,
+    or a string saying why the bucket refused the worker (never raises)."""
+    from manifest_lint.media.images import probe_image
+    from manifest_lint.media.worker_reads import Reader, drop
+
+    reader = Reader(endpoint)
+    out: list[Any] = []
+    for ref in refs:
+        read = reader.read(ref)
+        if read.status == "skipped":
+            out.append(read.message)
+        elif read.status != "ok" or read.spool is None:
+            out.append(MediaError(ref.url, read.message or "no such object (deleted since "
+                                  "it was listed)"))
+        else:
+            try:
+                out.append(probe_image(read.spool, checksum=True, allow_large=True))
+            except MediaError as exc:
+                out.append(MediaError(ref.url, exc.message))
+            finally:
+                drop(read)
+    return out
+
+
+def scan_objects(endpoint: str | None, force: bool, refs: Sequence[Any]) -> list[Any]:
+    """On a cluster worker (``create cvat`` of a video in a bucket): read the video whole
+    (under its own name) and scan it as CVAT's tool does. Per reference a
+    :class:`~manifest_lint.media.video.VideoInfo`, a :class:`MediaError` naming the object,
+    or a string saying why the bucket refused the worker (never raises)."""
+    from manifest_lint.media.video import scan_video
+    from manifest_lint.media.worker_reads import Reader, drop
+
+    reader = Reader(endpoint)
+    out: list[Any] = []
+    for ref in refs:
+        read = reader.read(ref)
+        if read.status == "skipped":
+            out.append(read.message)
+        elif read.status != "ok" or read.spool is None:
+            out.append(MediaError(ref.url, read.message or "no such object"))
+        else:
+            try:
+                out.append(scan_video(read.spool, force=force))
+            except MediaError as exc:
+                out.append(type(exc)(ref.url, exc.message))
+            except Exception as exc:  # noqa: BLE001 - a decoder failure is a finding
+                out.append(MediaError(ref.url, f"{type(exc).__name__}: {exc}"))
+            finally:
+                drop(read)
+    return out

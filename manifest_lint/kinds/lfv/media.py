@@ -93,6 +93,7 @@ class MediaChecker(RemoteMedia):
         self._fetching: OrderedWork[MediaTask, MediaTask] | None = None
         self._decoding: OrderedWork[MediaTask, dict[str, list[Any]]] | None = None
         self._jobs = jobs
+        self._backend = backend
 
     @classmethod
     def for_context(cls, ctx: CheckContext, *, relative_base: Path | str | None = None

@@ -3,12 +3,16 @@ need fetched (in the fetch threads) and probing what was fetched (in the decode 
 
 A record's image is read with ranged requests (only its header); ``--deep`` images and masks
 are read whole into spool files, probed by the same code as local files and deleted.
+
+With ``--scheduler`` the fetch threads only consult the listing (and the cache): each record's
+references go to the cluster, whose workers read them with their own clients and probe them
+(:func:`read_and_probe`); what they found comes back and is judged and cached here.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -21,11 +25,17 @@ from manifest_lint.media.store import StatResult, escape_reason
 if TYPE_CHECKING:
     from manifest_lint.diagnostics import Diagnostic
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.executor import Backend
     from manifest_lint.media.objects import ObjectStore
     from manifest_lint.media.s3client import ClientOptions
 
 # (location, what, first bytes or None, complete, spool file or None)
 Fetched = tuple[str, str, bytes | None, bool, str | None]
+# what a cluster worker gets per file: (location, what, size the listing said)
+Ref = tuple[str, str, int | None]
+# what it sends back per record: probe outcomes, (size, token) of what it read, problems
+# ("not found", ...) and skipped files (the bucket refused the worker)
+Read = tuple[dict[str, list[Any]], dict[str, tuple[int, str]], dict[str, str], dict[str, str]]
 
 
 def cache_key(what: str) -> str:
@@ -68,9 +78,10 @@ class RemoteMedia:
     remote: bool
     s3: ClientOptions | None
     _jobs: int | None
+    _backend: Callable[[int], Backend]
     _buckets: dict[str, ObjectStore]
     _fetching: OrderedWork[MediaTask, MediaTask] | None
-    _decoding: OrderedWork[MediaTask, dict[str, list[Any]]] | None
+    _decoding: OrderedWork[MediaTask, Any] | None
 
     def _remember(self, task: MediaTask, found: dict[str, list[Any]]) -> None:
         raise NotImplementedError
@@ -96,11 +107,18 @@ class RemoteMedia:
             from manifest_lint.media.s3client import options_from_env
 
             concurrency = (self.s3 or options_from_env()).concurrency
-            self._fetching = fetch_stage(partial(fetch_objects, self._buckets, self.cache),
-                                         concurrency)
-            self._decoding = OrderedWork(
-                probe_fetched, workers=worker_count(self._jobs) if self.deep else 1,
-                send=fetched_of)
+            cluster = bool(getattr(self._backend, "remote", False))  # --scheduler
+            self._fetching = fetch_stage(
+                partial(fetch_objects, self._buckets, self.cache, read=not cluster),
+                concurrency)
+            if cluster:
+                self._decoding = OrderedWork(
+                    partial(read_and_probe, self.s3.endpoint if self.s3 else None),
+                    workers=1, send=refs_of, backend=self._backend)
+            else:
+                self._decoding = OrderedWork(
+                    probe_fetched, workers=worker_count(self._jobs) if self.deep else 1,
+                    send=fetched_of)
         return self._fetching
 
     def _decode(self, task: MediaTask) -> Iterator[tuple[MediaTask, list[Diagnostic]]]:
@@ -108,8 +126,13 @@ class RemoteMedia:
         for done, found in self._decoding.submit(task):
             yield self._decoded(done, found)
 
-    def _decoded(self, task: MediaTask, found: dict[str, list[Any]]
+    def _decoded(self, task: MediaTask, found: dict[str, list[Any]] | Read
                  ) -> tuple[MediaTask, list[Diagnostic]]:
+        if isinstance(found, tuple):  # read and probed on a cluster worker
+            found, stats, problems, skipped = found
+            task.stats.update((url, StatResult(*st)) for url, st in stats.items())
+            task.problems.update(problems)
+            task.skipped.update(skipped)
         task.found.update(found)
         self._remember(task, found)
         return task, self._judge(task)
@@ -144,14 +167,15 @@ class RemoteMedia:
 
 
 def fetch_objects(stores: dict[str, ObjectStore], cache: MediaCache | None,
-                  batch: Sequence[MediaTask]) -> list[MediaTask]:
-    """Fetch thread: read what each task's remote files need (never raises)."""
+                  batch: Sequence[MediaTask], *, read: bool = True) -> list[MediaTask]:
+    """Fetch thread: read what each task's remote files need (never raises); only the
+    listing and the cache when not ``read`` (a cluster worker reads the objects)."""
     from manifest_lint.media.s3client import BucketError
 
     for task in batch:
         for url, what in task.fetch:
             try:
-                _fetch_one(stores[root_of(url)], cache, task, url, what)
+                _fetch_one(stores[root_of(url)], cache, task, url, what, read)
             except FileNotFoundError:
                 task.problems[url] = "not found"
             except BucketError as exc:
@@ -162,7 +186,7 @@ def fetch_objects(stores: dict[str, ObjectStore], cache: MediaCache | None,
 
 
 def _fetch_one(store: ObjectStore, cache: MediaCache | None, task: MediaTask, url: str,
-               what: str) -> None:
+               what: str, read: bool = True) -> None:
     from manifest_lint.media.objects import read_head, spool_file
 
     st = task.stats.get(url)
@@ -173,6 +197,8 @@ def _fetch_one(store: ObjectStore, cache: MediaCache | None, task: MediaTask, ur
         if valid_outcome(hit, what):
             task.found[url] = hit
             return
+    if not read:
+        return  # a cluster worker reads it
     try:
         if what == "image":
             data, complete, info = read_head(store, url, None if st is None else st.size)
@@ -208,6 +234,55 @@ def fetched_of(task: MediaTask) -> list[Fetched]:
                 out.append((path, what, None, True, spool))
         else:
             out.append((path, what, None, True, None))
+    return out
+
+
+def refs_of(task: MediaTask) -> list[Ref]:
+    """What travels to a cluster worker: every file of the task still to probe (objects
+    with the size their listing said; local files the workers see at the same path)."""
+    out: list[Ref] = []
+    locs = [(task.image.path, "image-deep" if task.deep else "image"),
+            *((loc.path, "mask") for _ref, loc, _colors in task.masks)]
+    for path, what in locs:
+        if path is None or path in task.found or path in task.problems:
+            continue
+        if is_remote(path):
+            if path not in task.skipped and (path, what) in task.fetch:
+                st = task.stats.get(path)
+                out.append((path, what, None if st is None else st.size))
+        elif path in task.stats:
+            out.append((path, what, None))
+    return out
+
+
+def read_and_probe(endpoint: str | None, batch: Sequence[list[Ref]]) -> list[Read]:
+    """On a cluster worker: read each record's objects with this worker's own client (the
+    image's header, or all of it with ``--deep``; masks whole) and probe them, as
+    :func:`probe_fetched` probes what the fetch threads read (never raises)."""
+    from manifest_lint.media.worker_reads import ObjectRef, Reader
+
+    reader = Reader(endpoint)
+    out: list[Read] = []
+    for refs in batch:
+        stats: dict[str, tuple[int, str]] = {}
+        problems: dict[str, str] = {}
+        skipped: dict[str, str] = {}
+        fetched: list[Fetched] = []
+        for where, what, size in refs:
+            if not is_remote(where):
+                fetched.append((where, what, None, True, None))
+                continue
+            read = reader.read(ObjectRef(where, size, whole=what != "image"))
+            if read.status == "missing":
+                problems[where] = "not found"
+            elif read.status == "skipped":
+                skipped[where] = read.message
+            elif read.status == "failed":
+                problems[where] = f"cannot be read: {read.message}"
+            else:
+                stats[where] = (read.size, read.token)
+                fetched.append((where, what, read.head, read.complete, read.spool))
+        out.append((probe_fetched([fetched])[0], stats, problems, skipped))
     return out
 
 

@@ -1,0 +1,271 @@
+"""Media in a bucket with ``--scheduler``: the cluster's workers read the objects themselves
+(with the credentials and endpoint of their own environment), the client only lists, judges
+and writes; the reports and files are those of a run without the cluster.
+
+A moto server on loopback holds the buckets. The workers of this module's ``LocalCluster`` (2
+processes) reach it through a loopback proxy of their own (their environment names the
+proxy, the CLI's names the server): the proxy counts the workers' requests and can refuse
+them all (403), as a cluster whose workers lack the client's access would.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from manifest_lint.kinds.cvat.create import create_manifest
+from tests.conftest import FIXTURES, run_cli
+from tests.lfv_media_factory import jpeg, mask, webp
+from tests.media_factory import make_jpeg, make_png
+from tests.s3_server import KEYS, Proxy, client, moto_server, upload_folder
+
+distributed = pytest.importorskip("distributed")
+
+GOLDEN = FIXTURES / "cvat" / "golden"
+NO_GETS = "0 GET), 0.0 MiB read"  # the client's requests: listings (and HEADs) only
+
+
+@dataclass
+class World:
+    endpoint: str  # the S3 server, as the CLI reaches it
+    proxy: Proxy  # the S3 server, as the workers reach it
+    address: str  # the cluster's scheduler
+    s3: Any
+
+    def env(self) -> dict[str, str]:
+        return {**KEYS, "AWS_ENDPOINT_URL": self.endpoint}
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with moto_server() as endpoint:
+        proxy = Proxy(endpoint, fail_every=0, delay=0)
+        proxy.start()
+        env = {**KEYS, "AWS_ENDPOINT_URL": proxy.url, "AWS_ENDPOINT_URL_S3": "",
+               "MANIFEST_LINT_S3_ENDPOINT": ""}
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, silence_logs=logging.ERROR, env=env)
+        dask_client = distributed.Client(cluster, set_as_default=False)
+        try:
+            s3 = client(endpoint)
+            for bucket in ("cvat", "lfv", "create"):
+                s3.create_bucket(Bucket=bucket)
+            yield World(endpoint, proxy, str(dask_client.scheduler.address), s3)
+        finally:
+            dask_client.close()
+            cluster.close()
+            proxy.shutdown()
+
+
+def both(world: World, *args: str | os.PathLike[str]) -> tuple[Any, Any, int]:
+    """The same command on the local pool and on the cluster; how many requests the
+    workers made."""
+    pool = run_cli(*args, "--jobs", "2", env=world.env())
+    before = world.proxy.count
+    remote = run_cli(*args, "--scheduler", world.address, env=world.env())
+    return pool, remote, world.proxy.count - before
+
+
+def client_cost(stderr: str) -> str:
+    return next(line for line in stderr.splitlines() if line.startswith("manifest-lint: S3: "))
+
+
+# ------------------------------------------------------------------ CVAT
+
+
+@pytest.fixture(scope="module")
+def cvat_manifest(world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Images in s3://cvat/ds/ and a manifest beside a local copy: a wrong width (CVAT403),
+    a wrong checksum (CVAT501 with --deep), a renamed file (CVAT401), a context image gone
+    (CVAT404), an unlisted image (CVAT402)."""
+    root = tmp_path_factory.mktemp("cvat") / "data"
+    make_jpeg(root / "a.jpg", size=(40, 20))
+    make_png(root / "sub" / "b.png", size=(16, 12), mode="L")
+    make_jpeg(root / "rot.jpg", size=(40, 20), exif_orientation=6)
+    make_jpeg(root / "c.jpg", size=(10, 10))
+    make_jpeg(root / "related_images" / "a_jpg" / "ctx.jpg", size=(8, 8))
+    make_jpeg(root / "related_images" / "c_jpg" / "ctx.jpg", size=(8, 8))
+    for i in range(40):
+        make_png(root / "many" / f"{i:02d}.png", size=(8 + i % 3, 8), color=(i, 9, 9))
+    create_manifest(root, root)
+    manifest = root / "manifest.jsonl"
+    objs = [json.loads(x) for x in manifest.read_text().splitlines()]
+    objs[2]["width"] = 99  # a.jpg
+    objs[-1]["checksum"] = "f" * 32  # sub/b.png
+    manifest.write_text("".join(json.dumps(o, separators=(",", ":")) + "\n" for o in objs))
+    os.unlink(root / "related_images" / "c_jpg" / "ctx.jpg")
+    make_jpeg(root / "extra.jpg", size=(8, 8))
+    os.rename(root / "rot.jpg", root / "rot2.jpg")
+    upload_folder(world.s3, root, "cvat", "ds/")
+    return manifest
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_cvat_lint_on_the_workers_gives_the_pool_s_report(world: World, cvat_manifest: Path,
+                                                          deep: bool) -> None:
+    pool, remote, worker_requests = both(
+        world, "lint", cvat_manifest, "--media-root", "s3://cvat/ds/", "--format", "json",
+        "--no-cache", *(["--deep"] if deep else []))
+    assert (remote.code, remote.stdout) == (pool.code, pool.stdout) == (1, pool.stdout)
+    found = [(d["code"], d["line"]) for d in json.loads(pool.stdout)["diagnostics"]]
+    assert found[:5] == [("CVAT402", 1), ("CVAT402", 1), ("CVAT403", 3), ("CVAT404", 4),
+                         ("CVAT401", 45)]  # many/ sorts before rot.jpg
+    assert (("CVAT501", 46) in found) == deep
+    assert " GET), " in client_cost(pool.stderr) and NO_GETS not in client_cost(pool.stderr)
+    assert client_cost(remote.stderr).endswith("(1 LIST, 0 HEAD, " + NO_GETS)
+    assert worker_requests >= 43  # a read per image in the listing
+    assert "Traceback" not in remote.stderr
+
+
+def test_cvat_fix_on_the_workers_writes_what_the_pool_writes(world: World, cvat_manifest: Path,
+                                                            tmp_path: Path) -> None:
+    copies = []
+    for name in ("pool", "remote"):
+        (tmp_path / name).mkdir()
+        copies.append(shutil.copy(cvat_manifest, tmp_path / name))
+    common = ("--deep", "--no-cache", "--format", "json", "--media-root", "s3://cvat/ds/")
+    pool = run_cli("fix", copies[0], *common, "--jobs", "2", env=world.env())
+    remote = run_cli("fix", copies[1], *common, "--scheduler", world.address, env=world.env())
+    assert remote.code == pool.code == 1  # the renamed file remains missing
+    assert remote.stdout.replace("remote", "pool") == pool.stdout
+    assert Path(copies[1]).read_bytes() == Path(copies[0]).read_bytes()
+    assert Path(copies[1]).read_bytes() != cvat_manifest.read_bytes()
+    assert NO_GETS in client_cost(remote.stderr)
+
+
+# ------------------------------------------------------------------ Lookout for Vision
+
+
+CMAP = {"0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0},
+        "1": {"class-name": "scratch", "hex-color": "#23a436", "confidence": 0.0}}
+
+
+def lfv_line(img: str, mask_name: str | None = None) -> str:
+    o: dict[str, Any] = {
+        "source-ref": f"s3://lfv/train/{img}", "anomaly-label": 0,
+        "anomaly-label-metadata": {"class-name": "normal", "human-annotated": "yes",
+                                   "type": "groundtruth/image-classification"}}
+    if mask_name is not None:
+        o["anomaly-label"] = 1
+        o["anomaly-label-metadata"]["class-name"] = "anomaly"
+        o["anomaly-mask-ref"] = f"s3://lfv/masks/{mask_name}"
+        o["anomaly-mask-ref-metadata"] = {"internal-color-map": CMAP, "human-annotated": "yes",
+                                          "type": "groundtruth/semantic-segmentation"}
+    return json.dumps(o) + "\n"
+
+
+@pytest.fixture(scope="module")
+def lfv_files(world: World, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A manifest with a record per media rule and a CSV label file with bare names, their
+    media in s3://lfv/."""
+    folder = tmp_path_factory.mktemp("lfv")
+    m = folder / "media"
+    for name in ("a", "c", "d", "e", "f"):
+        jpeg(m / "train" / f"{name}.jpg")
+    mask(m / "masks" / "c.png", regions=[((5, 5, 20, 20), (0x23, 0xA4, 0x36))])
+    webp(m / "train" / "fake.jpg")  # LFV402
+    jpeg(m / "train" / "small.jpg", size=(32, 32))  # LFV403
+    jpeg(m / "train" / "wide.jpg", size=(80, 64))  # LFV405
+    mask(m / "masks" / "d.jpg", fmt="JPEG")  # LFV406
+    mask(m / "masks" / "e.png", size=(32, 32))  # LFV407
+    mask(m / "masks" / "f.png", regions=[((5, 5, 20, 20), (1, 2, 250))])  # LFV408
+    upload_folder(world.s3, m, "lfv")
+    manifest = folder / "data.manifest"
+    manifest.write_text("".join([
+        lfv_line("a.jpg"), lfv_line("c.jpg", "c.png"), lfv_line("gone.jpg"),
+        lfv_line("fake.jpg"), lfv_line("small.jpg"), lfv_line("wide.jpg"),
+        lfv_line("d.jpg", "d.jpg"), lfv_line("e.jpg", "e.png"), lfv_line("f.jpg", "f.png")]))
+    csv = folder / "labels.csv"
+    csv.write_bytes(b"a.jpg,normal\nsmall.jpg,anomaly\nmissing.jpg,normal\n")
+    return manifest, csv
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_lfv_and_csv_lint_on_the_workers_give_the_pool_s_report(
+        world: World, lfv_files: tuple[Path, Path], deep: bool) -> None:
+    manifest, csv = lfv_files
+    pool, remote, worker_requests = both(
+        world, "lint", manifest, csv, "--remote", "--media-root", "s3://lfv/train/",
+        "--format", "json", "--no-cache", *(["--deep"] if deep else []))
+    assert (remote.code, remote.stdout) == (pool.code, pool.stdout) == (1, pool.stdout)
+    found = {(Path(d["path"]).name, d["code"], d["line"])
+             for d in json.loads(pool.stdout)["diagnostics"]}
+    assert {("data.manifest", "LFV401", 3), ("data.manifest", "LFV402", 4),
+            ("data.manifest", "LFV403", 5), ("data.manifest", "LFV405", 6),
+            ("data.manifest", "LFV406", 7), ("data.manifest", "LFV407", 8),
+            ("data.manifest", "LFV408", 9), ("labels.csv", "LFV403", 2),
+            ("labels.csv", "LFV401", 3)} <= found
+    assert NO_GETS in client_cost(remote.stderr)
+    assert NO_GETS not in client_cost(pool.stderr)
+    assert worker_requests >= 14  # a read per object
+
+
+# ------------------------------------------------------------------ create cvat
+
+
+@pytest.mark.parametrize(("source", "args", "golden"), [
+    ("images/", [], "images_lexicographical.jsonl"),
+    ("images", ["--sorting", "natural"], "images_natural.jsonl"),
+    ("clip.mp4", [], "video.jsonl"),
+])
+def test_create_cvat_from_the_bucket_on_the_workers(world: World, tmp_path: Path, source: str,
+                                                    args: list[str], golden: str) -> None:
+    if not world.s3.list_objects_v2(Bucket="create").get("KeyCount"):
+        upload_folder(world.s3, GOLDEN / "images", "create", "images/")
+        world.s3.upload_file(str(GOLDEN / "clip.mp4"), "create", "clip.mp4")
+    before = world.proxy.count
+    got = run_cli("create", "cvat", f"s3://create/{source}", "--output-dir", tmp_path, *args,
+                  "--scheduler", world.address, env=world.env())
+    assert got.code == 0, got.stderr
+    assert (tmp_path / "manifest.jsonl").read_bytes() == (GOLDEN / golden).read_bytes()
+    assert NO_GETS in client_cost(got.stderr)
+    assert world.proxy.count > before
+
+
+# ------------------------------------------------------------------ workers without access
+
+
+def test_workers_the_bucket_refuses_give_one_note(world: World, cvat_manifest: Path,
+                                                   lfv_files: tuple[Path, Path],
+                                                   tmp_path: Path) -> None:
+    manifest, _csv = lfv_files
+    on_workers = "(read by the Dask workers, with the credentials of their own environment)"
+    denied = ("access to s3://{}/ denied (AccessDenied); the credentials in use need "
+              "s3:ListBucket and s3:GetObject on it (check AWS_PROFILE or the role) " + on_workers)
+    world.proxy.deny = True
+    try:
+        cvat = run_cli("lint", cvat_manifest, "--deep", "--no-cache", "--media-root",
+                       "s3://cvat/ds/", "--format", "json", "--scheduler", world.address,
+                       env=world.env())
+        lfv = run_cli("lint", manifest, "--remote", "--no-cache", "--format", "json",
+                      "--scheduler", world.address, env=world.env())
+        create = run_cli("create", "cvat", "s3://cvat/ds/", "--output-dir", tmp_path,
+                         "--scheduler", world.address, env=world.env())
+    finally:
+        world.proxy.deny = False
+    for r in (cvat, lfv, create):
+        assert "Traceback" not in r.stderr
+    report = json.loads(cvat.stdout)
+    assert cvat.code == 1  # the renamed file is missing from the listing: as without workers
+    assert [(d["code"], d["line"]) for d in report["diagnostics"]] == [
+        ("CVAT401", 45), ("DS201", 45)]  # DS201: the manifest's rot.jpg has a.jpg's checksum
+    assert [n["message"] for n in report["notes"]] == [
+        "43 image records not checked: " + denied.format("cvat")]
+    report = json.loads(lfv.stdout)
+    assert lfv.code == 1
+    assert [(d["code"], d["line"]) for d in report["diagnostics"]] == [
+        ("LFV401", 3), ("LFV209", 7)]  # from the listing, and a mask named .jpg
+    assert [n["message"] for n in report["notes"]] == [
+        "12 media references not checked: " + denied.format("lfv")]
+    assert create.code == 1 and create.stdout == ""
+    assert create.stderr.splitlines()[0] == "manifest-lint: error: " + denied.format("cvat")
+    assert not (tmp_path / "manifest.jsonl").exists()
