@@ -142,6 +142,31 @@ def test_cvat_fix_on_the_workers_writes_what_the_pool_writes(world: World, cvat_
     assert NO_GETS in client_cost(remote.stderr)
 
 
+def test_cvat_video_in_the_bucket_is_checked_on_a_worker(world: World, tmp_path: Path) -> None:
+    root = tmp_path / "clip"
+    root.mkdir()
+    shutil.copy(GOLDEN / "clip.mp4", root)
+    create_manifest(root / "clip.mp4", root)
+    manifest = root / "manifest.jsonl"
+    objs = [json.loads(x) for x in manifest.read_text().splitlines()]
+    objs[2]["properties"]["length"] += 1
+    objs[4]["checksum"] = "0" * 32
+    manifest.write_text("".join(json.dumps(o, separators=(",", ":")) + "\n" for o in objs))
+    world.s3.upload_file(str(root / "clip.mp4"), "cvat", "video/clip.mp4")
+    pool, remote, worker_requests = both(
+        world, "lint", manifest, "--deep", "--no-cache", "--media-root", "s3://cvat/video/",
+        "--format", "json")
+    assert (remote.code, remote.stdout) == (pool.code, pool.stdout) == (1, pool.stdout)
+    found = [(d["code"], d["line"]) for d in json.loads(pool.stdout)["diagnostics"]]
+    assert found == [("CVAT408", 3), ("CVAT501", 5)]
+    assert NO_GETS in client_cost(remote.stderr) and worker_requests >= 1
+    fixed = shutil.copy(manifest, tmp_path / "fixed.jsonl")  # the fixes came back
+    r = run_cli("fix", fixed, "--deep", "--no-cache", "--media-root", "s3://cvat/video/",
+                "--scheduler", world.address, env=world.env())
+    assert r.code == 0, r.stderr
+    assert Path(fixed).read_bytes() == (GOLDEN / "video.jsonl").read_bytes()
+
+
 # ------------------------------------------------------------------ Lookout for Vision
 
 

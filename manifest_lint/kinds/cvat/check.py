@@ -181,7 +181,8 @@ class _Checker(HeaderChecks, RecordChecks):
             self.video.last_line = lines.n
             media = VideoMedia(self.path, self.root, deep=self.deep,
                                follow_links=self.follow_links,
-                               s3=self.ctx.settings.s3_options() if self.ctx.remote else None)
+                               s3=self.ctx.settings.s3_options() if self.ctx.remote else None,
+                               backend=self.ctx.settings.media_backend(self.root))
             yield from media.check(self.video, self.held)
             if note := media.note():
                 self.ctx.note(note)

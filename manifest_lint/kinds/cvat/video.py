@@ -8,7 +8,7 @@ become diagnostics with the regenerated header and key frames as their fix.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from manifest_lint.media.store import LocalStore
 from manifest_lint.s3 import is_remote
 
 if TYPE_CHECKING:
+    from manifest_lint.media.executor import Backend
     from manifest_lint.media.objects import ObjectStore
     from manifest_lint.media.s3client import ClientOptions
 
@@ -56,8 +57,11 @@ class VideoMedia:
     """Checks a video manifest's properties and key frames against the video."""
 
     def __init__(self, display: str, root: str, *, deep: bool,
-                 follow_links: bool = True, s3: ClientOptions | None = None) -> None:
+                 follow_links: bool = True, s3: ClientOptions | None = None,
+                 backend: Callable[[int], Backend] | None = None) -> None:
         self.display = display
+        self.s3 = s3
+        self.backend = backend  # the --scheduler cluster reads a video in a bucket
         self.remote = is_remote(root)
         self.store: LocalStore | ObjectStore
         if self.remote:
@@ -91,8 +95,6 @@ class VideoMedia:
         yield from held
 
     def _check(self, header: VideoHeader, held: list[Diagnostic]) -> Iterator[Diagnostic]:
-        from manifest_lint.media.video import probe_video_header, scan_video
-
         props = header.properties or {}
         line = header.properties_line or 1
         named = props.get("name")
@@ -101,12 +103,45 @@ class VideoMedia:
             yield problem.diag(self.display, line, self._where(named))
             return
         assert path is not None
+        if self.remote and getattr(self.backend, "remote", False):
+            yield from self._on_cluster(path, header, held, named)
+            return
         if self.remote:  # a video is read whole: into a spool file under its own name
             from manifest_lint.media.objects import ObjectStore, spool_file
 
             url, path = path, spool_file(path, keep_name=True)
             assert isinstance(self.store, ObjectStore)
             self.store.download(url, path)
+        yield from self.check_file(path, header, held, named)
+
+    def _on_cluster(self, url: str, header: VideoHeader, held: list[Diagnostic],
+                    named: object) -> Iterator[Diagnostic]:
+        """The video read and checked by a worker of the ``--scheduler`` cluster; the held
+        diagnostics come back with their fixes attached."""
+        from functools import partial
+
+        from manifest_lint.media.executor import run_ordered
+        from manifest_lint.media.worker_reads import ObjectRef
+
+        assert self.backend is not None
+        found = self.store.stat(url)
+        ref = ObjectRef(url, found.size, whole=True, keep_name=True)
+        work = partial(check_video_object, self.s3.endpoint if self.s3 else None, self.display,
+                       self.deep, header, held, named)
+        for _ref, (new, attached, failure) in run_ordered(work, [ref], workers=1,
+                                                          backend=self.backend):
+            if failure:
+                raise OSError(failure)  # the bucket refused the worker: a note
+            held[:] = attached
+            yield from new
+
+    def check_file(self, path: str, header: VideoHeader, held: list[Diagnostic],
+                   named: object) -> Iterator[Diagnostic]:
+        """Media diagnostics of the video file ``path`` (fixes attached to ``held``)."""
+        from manifest_lint.media.video import probe_video_header, scan_video
+
+        props = header.properties or {}
+        line = header.properties_line or 1
         actual_name = os.path.basename(path)
         need_scan = self.deep or any(d.code in _NEEDS_VIDEO_SCAN for d in held)
         need_scan |= isinstance(named, str) and named != actual_name
@@ -251,3 +286,26 @@ class VideoMedia:
         for d in diags:
             if d.code in VIDEO_REGEN:
                 d.fix = fix
+
+
+def check_video_object(endpoint: str | None, display: str, deep: bool, header: VideoHeader,
+                       held: list[Diagnostic], named: object, refs: Sequence[Any]
+                       ) -> list[tuple[list[Diagnostic], list[Diagnostic], str]]:
+    """On a cluster worker: read the video in a bucket whole (under its own name) with this
+    worker's own client and check it; per reference the media diagnostics, ``held`` with
+    fixes attached, and why the bucket refused the worker ("" when it did not)."""
+    from manifest_lint.media.worker_reads import Reader, drop
+
+    reader = Reader(endpoint)
+    out: list[tuple[list[Diagnostic], list[Diagnostic], str]] = []
+    for ref in refs:
+        read = reader.read(ref)
+        if read.status != "ok" or read.spool is None:  # refused, or deleted since listed
+            out.append(([], held, read.message or f"{ref.url}: no such object"))
+            continue
+        try:
+            media = VideoMedia(display, os.path.dirname(read.spool), deep=deep)
+            out.append((list(media.check_file(read.spool, header, held, named)), held, ""))
+        finally:
+            drop(read)
+    return out
