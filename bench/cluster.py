@@ -1,6 +1,7 @@
 """Cluster bench: ``lint --deep`` of N images on the process pool vs a Dask cluster.
 
     python bench/cluster.py [--images 2000] [--workers 2] [--repeat 3] [--write]
+    python bench/cluster.py --s3 [--images 300] [--workers 2] [--repeat 1] [--write]
 
 The images are bench/run.py's (noise JPEGs 1024x768 and PNGs 640x480, in bench/data/). Three
 commands run interleaved, ``--repeat`` times each:
@@ -19,6 +20,12 @@ sending references, judging results) says how many images per second one client 
 i.e. where adding workers stops helping.
 ``--write`` puts the table into bench/README.md. The machine is shared and noisy: compare
 numbers from the same run.
+
+``--s3``: the same images in a bucket on a loopback S3 server (moto), the manifest linted
+with ``--media-root s3://bench-cluster/images/``: ``pool`` (the client fetches every object on
+its threads and decodes in its pool) vs ``cluster`` (the client lists; the workers read the
+objects with their own clients and decode them); also the bytes the client read (its
+``S3:`` line). moto keeps the objects in memory: keep ``--images`` in the hundreds.
 """
 
 from __future__ import annotations
@@ -51,9 +58,10 @@ print(code, usage.ru_utime + usage.ru_stime)
 """
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
+def timed(cmd: list[str], stderr: list[str] | None = None) -> tuple[float, float]:
     """Wall time, and the CPU time (user + system) of the command and every process it
-    started (pool workers, a forkserver, a local cluster), collected by a subreaper."""
+    started (pool workers, a forkserver, a local cluster), collected by a subreaper; the
+    command's stderr is appended to ``stderr``."""
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", REAPER, *cmd], capture_output=True, text=True,
                          check=True)
@@ -61,6 +69,8 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     code, cpu = out.stdout.split()
     if int(code) not in (0, 1):
         raise SystemExit(f"command failed: {' '.join(cmd)}\n{out.stderr}")
+    if stderr is not None:
+        stderr.append(out.stderr)
     return elapsed, float(cpu)
 
 
@@ -84,7 +94,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--write", action="store_true", help="update bench/README.md")
+    ap.add_argument("--s3", action="store_true", help="media in a bucket (moto on loopback)")
     args = ap.parse_args()
+    if args.s3:
+        bench_s3(args.images if "--images" in sys.argv else 300, args.workers,
+                 args.repeat if "--repeat" in sys.argv else 1, args.write)
+        return
     n, w = args.images, args.workers
     folder = make_images(n)
     manifest = folder / "manifest.jsonl"
@@ -156,12 +171,75 @@ def main() -> None:
     table = head + "\n".join(rows) + "\n" + verdict
     print(table)
     if args.write:
-        readme = HERE / "README.md"
-        text = readme.read_text(encoding="utf-8")
-        start, end = "<!-- cluster:start -->", "<!-- cluster:end -->"
-        before, _, rest = text.partition(start)
-        _, _, after = rest.partition(end)
-        readme.write_text(f"{before}{start}\n{table}{end}{after}", encoding="utf-8")
+        write_table(table, "cluster")
+
+
+def write_table(table: str, marker: str) -> None:
+    """Put ``table`` between the ``marker`` comments of bench/README.md."""
+    readme = HERE / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    readme.write_text(f"{before}{start}\n{table}{end}{after}", encoding="utf-8")
+
+
+def bench_s3(n: int, w: int, repeat: int, write: bool) -> None:
+    """``lint --deep`` of ``n`` images in a moto bucket: pool vs a running cluster."""
+    sys.path.insert(0, str(HERE.parent))
+    from tests.s3_server import KEYS, client, moto_server, upload_folder
+
+    folder = make_images(n)
+    manifest = folder / "manifest.jsonl"
+    run([*CLI, "create", "cvat", "--output-dir", str(folder), str(folder)])
+    with moto_server() as endpoint:
+        os.environ.update({**KEYS, "AWS_ENDPOINT_URL": endpoint})
+        s3 = client(endpoint)
+        s3.create_bucket(Bucket="bench-cluster")
+        upload_folder(s3, folder, "bench-cluster", "images/")
+        size = sum(p.stat().st_size for p in folder.iterdir() if p.suffix != ".jsonl")
+        cluster = LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        client_ = Client(cluster)
+        lint = [*CLI, "lint", "--deep", "--no-cache", "-f", "json", "--media-root",
+                "s3://bench-cluster/images/", str(manifest)]
+        commands = {"pool": [*lint, "--jobs", str(w)],
+                    "cluster": [*lint, "--scheduler", cluster.scheduler_address]}
+        walls: dict[str, list[float]] = {k: [] for k in commands}
+        cpus: dict[str, list[float]] = {k: [] for k in commands}
+        said: dict[str, list[str]] = {k: [] for k in commands}
+        try:
+            for _ in range(repeat):
+                for name, cmd in commands.items():
+                    before = cluster_cpu(client_)
+                    wall, cpu = timed(cmd, said[name])
+                    if name == "cluster":
+                        cpu += cluster_cpu(client_) - before
+                    walls[name].append(wall)
+                    cpus[name].append(cpu)
+        finally:
+            client_.close()
+            cluster.close()
+    pool, remote = (statistics.median(walls[k]) for k in commands)
+    cpu_pool, cpu_remote = (statistics.median(cpus[k]) / n * 1000 for k in commands)
+    cost = {k: next((line.split("S3: ", 1)[1] for line in said[k][-1].splitlines()
+                     if "S3: " in line), "?") for k in commands}
+    head = (f"Run {dt.date.today().isoformat()}: {n} images ({size / 1048576:.0f} MiB) in a "
+            f"moto bucket on loopback, {w} workers, median of {repeat}, {os.cpu_count()} "
+            f"cores ({platform.machine()}), Python {platform.python_version()}.\n\n")
+    rows = [
+        "| command | wall time | images/s | CPU per image | the client's requests |",
+        "| --- | --- | --- | --- | --- |",
+        f"| `lint --deep --jobs {w}` (client fetches, pool decodes) | {pool:.2f} s | "
+        f"{n / pool:.0f} | {cpu_pool:.2f} ms | {cost['pool']} |",
+        f"| `lint --deep --scheduler tcp://…` (workers read and decode) | {remote:.2f} s | "
+        f"{n / remote:.0f} | {cpu_remote:.2f} ms | {cost['cluster']} |",
+    ]
+    table = head + "\n".join(rows) + "\n"
+    print(table)
+    if write:
+        write_table(table, "cluster-s3")
 
 
 if __name__ == "__main__":

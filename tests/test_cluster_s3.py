@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import pytest
 
 from manifest_lint.kinds.cvat.create import create_manifest
+from tests.cloud_servers import Provider, ServerUnavailable, provider
 from tests.conftest import FIXTURES, run_cli
 from tests.lfv_media_factory import jpeg, mask, webp
 from tests.media_factory import make_jpeg, make_png
@@ -30,7 +33,6 @@ from tests.s3_server import KEYS, Proxy, client, moto_server, upload_folder
 distributed = pytest.importorskip("distributed")
 
 GOLDEN = FIXTURES / "cvat" / "golden"
-NO_GETS = "0 GET), 0.0 MiB read"  # the client's requests: listings (and HEADs) only
 
 
 @dataclass
@@ -39,31 +41,33 @@ class World:
     proxy: Proxy  # the S3 server, as the workers reach it
     address: str  # the cluster's scheduler
     s3: Any
+    gcs: Provider | None  # a GCS emulator (None where it cannot run)
 
     def env(self) -> dict[str, str]:
-        return {**KEYS, "AWS_ENDPOINT_URL": self.endpoint}
+        return {**KEYS, "AWS_ENDPOINT_URL": self.endpoint,
+                **(self.gcs.env if self.gcs is not None else {})}
 
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    with moto_server() as endpoint:
+    with moto_server() as endpoint, ExitStack() as stack:
+        try:
+            gcs: Provider | None = stack.enter_context(provider("gcs"))
+        except ServerUnavailable:
+            gcs = None
         proxy = Proxy(endpoint, fail_every=0, delay=0)
         proxy.start()
+        stack.callback(proxy.shutdown)
         env = {**KEYS, "AWS_ENDPOINT_URL": proxy.url, "AWS_ENDPOINT_URL_S3": "",
-               "MANIFEST_LINT_S3_ENDPOINT": ""}
-        cluster = distributed.LocalCluster(
+               "MANIFEST_LINT_S3_ENDPOINT": "", **(gcs.env if gcs is not None else {})}
+        cluster = stack.enter_context(distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=logging.ERROR, env=env)
-        dask_client = distributed.Client(cluster, set_as_default=False)
-        try:
-            s3 = client(endpoint)
-            for bucket in ("cvat", "lfv", "create"):
-                s3.create_bucket(Bucket=bucket)
-            yield World(endpoint, proxy, str(dask_client.scheduler.address), s3)
-        finally:
-            dask_client.close()
-            cluster.close()
-            proxy.shutdown()
+            dashboard_address=None, silence_logs=logging.ERROR, env=env))
+        dask_client = stack.enter_context(distributed.Client(cluster, set_as_default=False))
+        s3 = client(endpoint)
+        for bucket in ("cvat", "lfv", "create"):
+            s3.create_bucket(Bucket=bucket)
+        yield World(endpoint, proxy, str(dask_client.scheduler.address), s3, gcs)
 
 
 def both(world: World, *args: str | os.PathLike[str]) -> tuple[Any, Any, int]:
@@ -75,8 +79,13 @@ def both(world: World, *args: str | os.PathLike[str]) -> tuple[Any, Any, int]:
     return pool, remote, world.proxy.count - before
 
 
-def client_cost(stderr: str) -> str:
-    return next(line for line in stderr.splitlines() if line.startswith("manifest-lint: S3: "))
+def client_cost(stderr: str, provider: str = "S3") -> tuple[int, int, int]:
+    """The client's (LIST, HEAD, GET) requests, from its cost line on stderr."""
+    line = next(x for x in stderr.splitlines() if x.startswith(f"manifest-lint: {provider}: "))
+    found = re.search(r"\(([\d,]+) LIST, ([\d,]+) HEAD, ([\d,]+) GET\)", line)
+    assert found is not None, line
+    lists, heads, gets = (int(g.replace(",", "")) for g in found.groups())
+    return lists, heads, gets
 
 
 # ------------------------------------------------------------------ CVAT
@@ -120,10 +129,24 @@ def test_cvat_lint_on_the_workers_gives_the_pool_s_report(world: World, cvat_man
     assert found[:5] == [("CVAT402", 1), ("CVAT402", 1), ("CVAT403", 3), ("CVAT404", 4),
                          ("CVAT401", 45)]  # many/ sorts before rot.jpg
     assert (("CVAT501", 46) in found) == deep
-    assert " GET), " in client_cost(pool.stderr) and NO_GETS not in client_cost(pool.stderr)
-    assert client_cost(remote.stderr).endswith("(1 LIST, 0 HEAD, " + NO_GETS)
+    assert client_cost(pool.stderr)[2] >= 43  # the client read every image
+    assert client_cost(remote.stderr) == (1, 0, 0)  # the client only listed the root
     assert worker_requests >= 43  # a read per image in the listing
     assert "Traceback" not in remote.stderr
+
+
+def test_cvat_lint_of_gcs_media_on_the_workers(world: World, cvat_manifest: Path) -> None:
+    """gs:// goes through the same object-store interface: the workers read it too."""
+    if world.gcs is None:
+        pytest.skip("no GCS emulator here")
+    world.gcs.create_bucket("cvat-gcs")
+    world.gcs.upload_folder(cvat_manifest.parent, "cvat-gcs", "ds/")
+    pool, remote, _ = both(world, "lint", cvat_manifest, "--media-root", "gs://cvat-gcs/ds/",
+                           "--deep", "--no-cache", "--format", "json")
+    assert (remote.code, remote.stdout) == (pool.code, pool.stdout) == (1, pool.stdout)
+    assert "CVAT501" in pool.stdout and "gs://cvat-gcs/ds/" in pool.stdout
+    assert client_cost(pool.stderr, "GCS")[2] >= 43
+    assert client_cost(remote.stderr, "GCS") == (1, 0, 0)
 
 
 def test_cvat_fix_on_the_workers_writes_what_the_pool_writes(world: World, cvat_manifest: Path,
@@ -139,7 +162,7 @@ def test_cvat_fix_on_the_workers_writes_what_the_pool_writes(world: World, cvat_
     assert remote.stdout.replace("remote", "pool") == pool.stdout
     assert Path(copies[1]).read_bytes() == Path(copies[0]).read_bytes()
     assert Path(copies[1]).read_bytes() != cvat_manifest.read_bytes()
-    assert NO_GETS in client_cost(remote.stderr)
+    assert client_cost(remote.stderr)[2] == 0
 
 
 def test_cvat_video_in_the_bucket_is_checked_on_a_worker(world: World, tmp_path: Path) -> None:
@@ -159,7 +182,7 @@ def test_cvat_video_in_the_bucket_is_checked_on_a_worker(world: World, tmp_path:
     assert (remote.code, remote.stdout) == (pool.code, pool.stdout) == (1, pool.stdout)
     found = [(d["code"], d["line"]) for d in json.loads(pool.stdout)["diagnostics"]]
     assert found == [("CVAT408", 3), ("CVAT501", 5)]
-    assert NO_GETS in client_cost(remote.stderr) and worker_requests >= 1
+    assert client_cost(remote.stderr)[2] == 0 and worker_requests >= 1
     fixed = shutil.copy(manifest, tmp_path / "fixed.jsonl")  # the fixes came back
     r = run_cli("fix", fixed, "--deep", "--no-cache", "--media-root", "s3://cvat/video/",
                 "--scheduler", world.address, env=world.env())
@@ -229,8 +252,8 @@ def test_lfv_and_csv_lint_on_the_workers_give_the_pool_s_report(
             ("data.manifest", "LFV406", 7), ("data.manifest", "LFV407", 8),
             ("data.manifest", "LFV408", 9), ("labels.csv", "LFV403", 2),
             ("labels.csv", "LFV401", 3)} <= found
-    assert NO_GETS in client_cost(remote.stderr)
-    assert NO_GETS not in client_cost(pool.stderr)
+    assert client_cost(remote.stderr)[2] == 0
+    assert client_cost(pool.stderr)[2] >= 14
     assert worker_requests >= 14  # a read per object
 
 
@@ -252,7 +275,7 @@ def test_create_cvat_from_the_bucket_on_the_workers(world: World, tmp_path: Path
                   "--scheduler", world.address, env=world.env())
     assert got.code == 0, got.stderr
     assert (tmp_path / "manifest.jsonl").read_bytes() == (GOLDEN / golden).read_bytes()
-    assert NO_GETS in client_cost(got.stderr)
+    assert client_cost(got.stderr)[2] == 0
     assert world.proxy.count > before
 
 

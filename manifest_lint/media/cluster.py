@@ -13,8 +13,10 @@ closed when the process ends.
 * Order: futures finish in any order; :class:`OrderedWork` hands the results on in order.
 * Visibility: before the first batch, every worker is asked whether it sees the local
   folders the work reads (and runs the same manifest-lint version); if not, one
-  :class:`ClusterError` and no work is sent. URLs (``s3://...``) are not checked here (media
-  in a bucket is fetched by the client and decoded in the local pool; it does not come here).
+  :class:`ClusterError` and no work is sent. URLs (``s3://...``) are not checked here: media
+  in a bucket is read by the workers with their own credentials
+  (:mod:`manifest_lint.media.worker_reads`), and a bucket that refuses them is a note on the
+  file, not an error of the cluster.
 * Faults: a worker that dies has its batch run again elsewhere (the scheduler reschedules
   the work of a lost worker; ``retries`` re-runs a batch that raised); a batch that kills
   worker after worker, a scheduler that cannot be reached or goes away, end the run with a
