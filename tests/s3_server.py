@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,8 +82,9 @@ def upload_folder(s3, folder: Path, bucket: str, prefix: str = "") -> int:  # ty
 class Proxy(ThreadingHTTPServer):
     """A loopback HTTP proxy in front of the S3 server that delays every answer, answers
     503 SlowDown to every ``fail_every``-th request (all of them with 1), breaks the
-    connection half-way through the body of every ``cut_every``-th object read, and answers
-    403 AccessDenied to everything while ``deny`` is set."""
+    connection half-way through the body of every ``cut_every``-th object read, answers
+    403 AccessDenied to everything while ``deny`` is set, and calls ``before(method, path)``
+    (when set) before it forwards a request."""
 
     daemon_threads = True
 
@@ -99,6 +100,7 @@ class Proxy(ThreadingHTTPServer):
         self.reads = 0
         self.cut = 0
         self.deny = False
+        self.before: Callable[[str, str], None] | None = None
         self.lock = threading.Lock()
 
     @property
@@ -120,6 +122,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         proxy = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         time.sleep(proxy.delay)
+        if proxy.before is not None:
+            proxy.before(self.command, self.path)
         with proxy.lock:
             proxy.count += 1
             fail = proxy.fail_every and proxy.count % proxy.fail_every == 0

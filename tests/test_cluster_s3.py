@@ -190,6 +190,28 @@ def test_cvat_video_in_the_bucket_is_checked_on_a_worker(world: World, tmp_path:
     assert Path(fixed).read_bytes() == (GOLDEN / "video.jsonl").read_bytes()
 
 
+def test_an_object_deleted_before_the_worker_reads_it_is_missing(world: World,
+                                                                tmp_path: Path) -> None:
+    upload_folder(world.s3, GOLDEN / "images", "cvat", "gone/")
+    manifest = shutil.copy(GOLDEN / "images_lexicographical.jsonl", tmp_path / "m.jsonl")
+
+    def delete(method: str, path: str) -> None:  # the worker's read of img_2.jpg
+        if method == "GET" and path.startswith("/cvat/gone/img_2.jpg"):
+            world.s3.delete_object(Bucket="cvat", Key="gone/img_2.jpg")
+
+    world.proxy.before = delete
+    try:
+        r = run_cli("lint", manifest, "--media-root", "s3://cvat/gone/", "--no-cache",
+                    "--format", "json", "--scheduler", world.address, env=world.env())
+    finally:
+        world.proxy.before = None
+    report = json.loads(r.stdout)
+    assert [(d["code"], d["line"]) for d in report["diagnostics"]] == [("CVAT401", 4)]
+    assert report["diagnostics"][0]["message"].startswith(
+        "image 'img_2.jpg' not found in s3://cvat/gone/")
+    assert report["notes"] == [] and client_cost(r.stderr)[2] == 0
+
+
 # ------------------------------------------------------------------ Lookout for Vision
 
 

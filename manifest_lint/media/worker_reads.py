@@ -110,6 +110,12 @@ class Reader:
         except BucketError as exc:
             out.status, out.message = "skipped", str(exc) + ON_WORKERS
             self.refused[top] = out.message
+        except ImportError as exc:  # the provider's library is not on this worker
+            out.status = "skipped"
+            out.message = (f"the Dask workers cannot read {top} ({exc}); install "
+                           "manifest-lint with the provider's extra ([s3], [gcs] or [azure]) "
+                           "on every worker")
+            self.refused[top] = out.message
         except OSError as exc:  # the temporary file on the worker's disk
             out.status, out.message = "failed", str(exc.strerror or exc)
         else:
