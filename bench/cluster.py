@@ -197,7 +197,7 @@ def bench_s3(n: int, w: int, repeat: int, write: bool) -> None:
         s3 = client(endpoint)
         s3.create_bucket(Bucket="bench-cluster")
         upload_folder(s3, folder, "bench-cluster", "images/")
-        size = sum(p.stat().st_size for p in folder.iterdir() if p.suffix != ".jsonl")
+        size = sum(p.stat().st_size for p in folder.rglob("img_*"))
         cluster = LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None,
                                silence_logs=logging.ERROR)

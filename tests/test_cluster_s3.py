@@ -27,7 +27,7 @@ from manifest_lint.kinds.cvat.create import create_manifest
 from tests.cloud_servers import Provider, ServerUnavailable, provider
 from tests.conftest import FIXTURES, run_cli
 from tests.lfv_media_factory import jpeg, mask, webp
-from tests.media_factory import make_jpeg, make_png
+from tests.media_factory import make_jpeg, make_png, write_bytes
 from tests.s3_server import KEYS, Proxy, client, moto_server, upload_folder
 
 distributed = pytest.importorskip("distributed")
@@ -299,6 +299,37 @@ def test_create_cvat_from_the_bucket_on_the_workers(world: World, tmp_path: Path
     assert (tmp_path / "manifest.jsonl").read_bytes() == (GOLDEN / golden).read_bytes()
     assert client_cost(got.stderr)[2] == 0
     assert world.proxy.count > before
+
+
+def test_create_cvat_of_point_clouds_in_the_bucket_reads_nothing(world: World,
+                                                                  tmp_path: Path) -> None:
+    """Point clouds need no decoding: the records come from the listing (CVAT's 3D layouts),
+    as create_manifest makes them from the same files on disk."""
+    data = tmp_path / "data"
+    write_bytes(data / "pointcloud" / "000001.pcd", b"pcd")
+    make_png(data / "related_images" / "000001_pcd" / "cam.png")
+    write_bytes(data / "flat" / "s1.pcd", b"pcd")
+    make_jpeg(data / "flat" / "s1.jpg")
+    write_bytes(data / "s2" / "s2.pcd", b"pcd")
+    make_jpeg(data / "s2" / "left.jpg")
+    write_bytes(data / "kitti" / "velodyne_points" / "data" / "0000.pcd", b"pcd")
+    make_png(data / "kitti" / "image_00" / "data" / "0000.png")
+    create_manifest(str(data), tmp_path / "local")
+    upload_folder(world.s3, data, "create", "clouds/")
+    before = world.proxy.count
+    got = run_cli("create", "cvat", "s3://create/clouds/", "--output-dir", tmp_path / "out",
+                  "--scheduler", world.address, env=world.env())
+    assert got.code == 0, got.stderr
+    written = (tmp_path / "out" / "manifest.jsonl").read_bytes()
+    assert written == (tmp_path / "local" / "manifest.jsonl").read_bytes()
+    assert written.count(b'"extension":".pcd"') == 4
+    assert client_cost(got.stderr) == (1, 0, 0) and world.proxy.count == before
+    world.s3.put_object(Bucket="create", Key="clouds/photo.jpg", Body=b"x")
+    mixed = run_cli("create", "cvat", "s3://create/clouds/", "--output-dir", tmp_path / "mixed",
+                    "--scheduler", world.address, env=world.env())
+    assert (mixed.code, mixed.stdout) == (1, "")
+    assert mixed.stderr.startswith("manifest-lint: error: Combined data types 2D and 3D are "
+                                   "not supported: photo.jpg is an image next to point clouds")
 
 
 # ------------------------------------------------------------------ workers without access

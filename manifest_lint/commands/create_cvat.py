@@ -160,7 +160,7 @@ def _create(source: str, output_dir: Path, sorting: Sorting, force: bool, jobs: 
 def _on_cluster(source: str, output_dir: Path, sorting: Sorting, force: bool,
                 endpoint: str | None, given: str | None) -> bool:
     """``create cvat`` of objects in a bucket with ``--scheduler``: the cluster's workers
-    read them. False when there is no scheduler or the source needs a local copy."""
+    read them. False when there is no scheduler."""
     from manifest_lint.kinds.cvat.bucket_create import create_from_bucket
     from manifest_lint.kinds.cvat.create import CreateError
     from manifest_lint.media import ClusterError
@@ -185,8 +185,6 @@ def _on_cluster(source: str, output_dir: Path, sorting: Sorting, force: bool,
         typer.echo(f"manifest-lint: error: cannot write the manifest to "
                    f"{exc.filename or output_dir}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
-    if result is None:
-        return False
     typer.echo(_summary(result))
     return True
 

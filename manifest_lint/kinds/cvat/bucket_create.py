@@ -6,7 +6,8 @@ This process lists the prefix once (which objects are frames, their context imag
 with a client from their own environment and send back its size and pixel md5 (for a video:
 the scan), in batches, in order. The manifest is the one :func:`~manifest_lint.kinds.cvat.
 create.create_manifest` writes for a local copy of the same objects. Point clouds need no
-decoding and are left to the local copy (None is returned).
+decoding: their records (and their context images, in CVAT's 3D layouts) come from the listing
+alone, and nothing is read.
 """
 
 from __future__ import annotations
@@ -47,12 +48,11 @@ _BASE = "/bucket"  # names are sorted as the paths of a local copy would be
 
 def create_from_bucket(url: str, output_dir: Path, *, sorting: str, force: bool,
                        endpoint: str | None, scheduler: str,
-                       progress: Callable[[int], None] | None = None) -> CreateResult | None:
+                       progress: Callable[[int], None] | None = None) -> CreateResult:
     """Write ``output_dir/manifest.jsonl`` for the objects at ``url``, read by the workers
-    of the cluster at ``scheduler``; None when the source holds point clouds (make a local
-    copy instead). Raises :class:`ValueError` for a source that cannot be listed or holds no
-    image, :class:`CreateError` for media that cannot make a manifest (nothing is written),
-    :class:`~manifest_lint.media.ClusterError`."""
+    of the cluster at ``scheduler``. Raises :class:`ValueError` for a source that cannot be
+    listed or holds no image, :class:`CreateError` for media that cannot make a manifest
+    (nothing is written), :class:`~manifest_lint.media.ClusterError`."""
     from manifest_lint.media.clients import client_for
     from manifest_lint.media.objects import ObjectStore, split_url
     from manifest_lint.media.s3client import BucketError, options_from_env
@@ -82,11 +82,11 @@ def create_from_bucket(url: str, output_dir: Path, *, sorting: str, force: bool,
     if not names:
         raise ValueError(f"no images found in {root}; CVAT's tool takes objects whose name "
                          "looks like an image (.jpg, .png, ...)")
-    if any(is_point_cloud(n) for n in names):
-        return None
     frames = {os.path.join(_BASE, *n.split("/")): n for n in names if not in_related_images(n)}
     if not frames:
         raise CreateError(f"no images found in {root.rstrip('/')}")
+    if any(is_point_cloud(n) for n in frames.values()):
+        return _point_clouds(store, frames, sorting, output, progress)
     order = [frames[p] for p in sort_paths(frames, sorting)]
     refs = [ObjectRef(store.url(n), _size(store, n), whole=True) for n in order]
     probed = run_ordered(partial(probe_objects, endpoint), refs, workers=1, progress=progress,
@@ -104,6 +104,42 @@ def create_from_bucket(url: str, output_dir: Path, *, sorting: str, force: bool,
                 yield dumps_line(image_record(
                     stem.replace("\\", "/"), extension, info.width, info.height,
                     {"related_images": list(related_in_listing(store, name))}, info.checksum))
+
+    def check() -> None:
+        if errors:
+            raise media_errors(errors)
+
+    count = write_atomically(output, lines(), before_commit=check)
+    return CreateResult(path=output, kind="images", records=count - 2)
+
+
+def _point_clouds(store: Any, frames: dict[str, str], sorting: str, output: Path,
+                  progress: Callable[[int], None] | None) -> CreateResult:
+    """The records of point clouds from the listing (as ``create_manifest`` makes them from
+    files: no size, no checksum, context images in CVAT's 3D layouts)."""
+    from manifest_lint.kinds.cvat.remote import related_3d_in_listing
+
+    related = {n: related_3d_in_listing(store, n) for n in frames.values() if is_point_cloud(n)}
+    context = {rel for rels in related.values() for rel in rels}
+    leftovers = [n for n in frames.values() if n not in related and n not in context]
+    if leftovers:
+        raise CreateError("Combined data types 2D and 3D are not supported: "
+                          f"{leftovers[0]} is an image next to point clouds")
+    order = [frames[p] for p in sort_paths((p for p, n in frames.items() if n in related),
+                                           sorting)]
+    errors: list[MediaError] = []
+
+    def lines() -> Iterator[str]:
+        yield from header_lines("images")
+        for done, name in enumerate(order, 1):
+            if not _size(store, name):
+                errors.append(MediaError(store.url(name), "empty file (0 bytes)"))
+            elif not errors:
+                stem, extension = os.path.splitext(name)
+                yield dumps_line(image_record(stem.replace("\\", "/"), extension, None, None,
+                                              {"related_images": list(related[name])}, None))
+            if progress is not None:
+                progress(done)
 
     def check() -> None:
         if errors:
