@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from manifest_lint.media.objects import ObjectStore
 
 ON_WORKERS = " (read by the Dask workers, with the credentials of their own environment)"
+READ_AHEAD = 8  # objects in flight per worker thread while it decodes
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,23 @@ class Reader:
         self.endpoint = endpoint
         self.refused: dict[str, str] = {}
 
+    def read_many(self, refs: Iterable[ObjectRef | None]) -> Iterator[ObjectRead | None]:
+        """:meth:`read` of each reference (None for None), in order, up to
+        :data:`READ_AHEAD` in flight on threads: the next objects arrive while the caller
+        decodes this one. The caller must take every read (it deletes their files)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(READ_AHEAD, thread_name_prefix="manifest-lint-read") as pool:
+            pending: deque[Future[ObjectRead] | None] = deque()
+            for ref in refs:
+                pending.append(None if ref is None else pool.submit(self.read, ref))
+                if len(pending) > READ_AHEAD:
+                    done = pending.popleft()
+                    yield None if done is None else done.result()
+            while pending:
+                done = pending.popleft()
+                yield None if done is None else done.result()
+
     def read(self, ref: ObjectRef) -> ObjectRead:
         """Read ``ref`` (never raises)."""
         from manifest_lint.media.objects import read_head, spool_file
@@ -90,8 +111,9 @@ class Reader:
 
         out = ObjectRead(ref.url)
         top = root_of(ref.url)
-        if top in self.refused:
-            out.status, out.message = "skipped", self.refused[top]
+        refused = self.refused.get(top)
+        if refused is not None:
+            out.status, out.message = "skipped", refused
             return out
         try:
             store = worker_store(ref.url, self.endpoint)
@@ -118,6 +140,8 @@ class Reader:
             self.refused[top] = out.message
         except OSError as exc:  # the temporary file on the worker's disk
             out.status, out.message = "failed", str(exc.strerror or exc)
+        except Exception as exc:  # noqa: BLE001 - a read must never fail the whole batch
+            out.status, out.message = "failed", f"{type(exc).__name__}: {exc}"
         else:
             out.size, out.token = info.size, info.etag
         return out

@@ -171,12 +171,12 @@ def read_and_decode(endpoint: str | None, batch: Sequence[Fetched]) -> list[Deco
     checksum) with this worker's own client, and decode it (never raises)."""
     from manifest_lint.media.worker_reads import ObjectRef, Reader
 
-    reader = Reader(endpoint)
+    refs = [ObjectRef(f.url, f.size, whole=f.checksum)
+            if (f.status == "ok" and not f.point_cloud and f.probed is None and f.head is None
+                and f.spool is None) else None for f in batch]
     out: list[Decoded] = []
-    for f in batch:
-        if (f.status == "ok" and not f.point_cloud and f.probed is None and f.head is None
-                and f.spool is None):
-            read = reader.read(ObjectRef(f.url, f.size, whole=f.checksum))
+    for f, read in zip(batch, Reader(endpoint).read_many(refs), strict=True):
+        if read is not None:
             if read.status != "ok":
                 status = "missing" if read.status == "missing" else "skipped"
                 out.append((status, read.message, None, None, 1, None))
@@ -221,10 +221,9 @@ def probe_objects(endpoint: str | None, refs: Sequence[Any]) -> list[Any]:
     from manifest_lint.media.images import probe_image
     from manifest_lint.media.worker_reads import Reader, drop
 
-    reader = Reader(endpoint)
     out: list[Any] = []
-    for ref in refs:
-        read = reader.read(ref)
+    for ref, read in zip(refs, Reader(endpoint).read_many(refs), strict=True):
+        assert read is not None
         if read.status == "skipped":
             out.append(read.message)
         elif read.status != "ok" or read.spool is None:

@@ -261,18 +261,20 @@ def read_and_probe(endpoint: str | None, batch: Sequence[list[Ref]]) -> list[Rea
     :func:`probe_fetched` probes what the fetch threads read (never raises)."""
     from manifest_lint.media.worker_reads import ObjectRef, Reader
 
-    reader = Reader(endpoint)
+    objects = (ObjectRef(where, size, whole=what != "image") if is_remote(where) else None
+               for refs in batch for where, what, size in refs)
+    reads = Reader(endpoint).read_many(objects)
     out: list[Read] = []
     for refs in batch:
         stats: dict[str, tuple[int, str]] = {}
         problems: dict[str, str] = {}
         skipped: dict[str, str] = {}
         fetched: list[Fetched] = []
-        for where, what, size in refs:
-            if not is_remote(where):
+        for where, what, _size in refs:
+            read = next(reads)
+            if read is None:  # a local file (the workers see it at the same path)
                 fetched.append((where, what, None, True, None))
                 continue
-            read = reader.read(ObjectRef(where, size, whole=what != "image"))
             if read.status == "missing":
                 problems[where] = "not found"
             elif read.status == "skipped":
@@ -283,6 +285,7 @@ def read_and_probe(endpoint: str | None, batch: Sequence[list[Ref]]) -> list[Rea
                 stats[where] = (read.size, read.token)
                 fetched.append((where, what, read.head, read.complete, read.spool))
         out.append((probe_fetched([fetched])[0], stats, problems, skipped))
+    list(reads)  # nothing is left: this ends the read-ahead
     return out
 
 
