@@ -1,7 +1,8 @@
 """Cluster bench: ``lint --deep`` of N images on the process pool vs a Dask cluster.
 
     python bench/cluster.py [--images 2000] [--workers 2] [--repeat 3] [--write]
-    python bench/cluster.py --s3 [--images 300] [--workers 2] [--repeat 1] [--write]
+    python bench/cluster.py --s3 [--images 300] [--workers 2] [--repeat 1] [--latency-ms 0]
+                            [--write]
 
 The images are bench/run.py's (noise JPEGs 1024x768 and PNGs 640x480, in bench/data/). Three
 commands run interleaved, ``--repeat`` times each:
@@ -26,6 +27,8 @@ with ``--media-root s3://bench-cluster/images/``: ``pool`` (the client fetches e
 its threads and decodes in its pool) vs ``cluster`` (the client lists; the workers read the
 objects with their own clients and decode them); also the bytes the client read (its
 ``S3:`` line). moto keeps the objects in memory: keep ``--images`` in the hundreds.
+``--latency-ms`` puts a loopback proxy that delays every request in front of the server, for
+the client and the workers alike, as a network does.
 """
 
 from __future__ import annotations
@@ -95,10 +98,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--write", action="store_true", help="update bench/README.md")
     ap.add_argument("--s3", action="store_true", help="media in a bucket (moto on loopback)")
+    ap.add_argument("--latency-ms", type=float, default=0.0, help="with --s3: delay requests")
     args = ap.parse_args()
     if args.s3:
         bench_s3(args.images if "--images" in sys.argv else 300, args.workers,
-                 args.repeat if "--repeat" in sys.argv else 1, args.write)
+                 args.repeat if "--repeat" in sys.argv else 1, args.write, args.latency_ms)
         return
     n, w = args.images, args.workers
     folder = make_images(n)
@@ -184,16 +188,20 @@ def write_table(table: str, marker: str) -> None:
     readme.write_text(f"{before}{start}\n{table}{end}{after}", encoding="utf-8")
 
 
-def bench_s3(n: int, w: int, repeat: int, write: bool) -> None:
+def bench_s3(n: int, w: int, repeat: int, write: bool, latency_ms: float = 0.0) -> None:
     """``lint --deep`` of ``n`` images in a moto bucket: pool vs a running cluster."""
     sys.path.insert(0, str(HERE.parent))
-    from tests.s3_server import KEYS, client, moto_server, upload_folder
+    from tests.s3_server import KEYS, Proxy, client, moto_server, upload_folder
 
     folder = make_images(n)
     manifest = folder / "manifest.jsonl"
     run([*CLI, "create", "cvat", "--output-dir", str(folder), str(folder)])
     with moto_server() as endpoint:
-        os.environ.update({**KEYS, "AWS_ENDPOINT_URL": endpoint})
+        proxy = None
+        if latency_ms:
+            proxy = Proxy(endpoint, fail_every=0, delay=latency_ms / 1000)
+            proxy.start()
+        os.environ.update({**KEYS, "AWS_ENDPOINT_URL": proxy.url if proxy else endpoint})
         s3 = client(endpoint)
         s3.create_bucket(Bucket="bench-cluster")
         upload_folder(s3, folder, "bench-cluster", "images/")
@@ -221,12 +229,15 @@ def bench_s3(n: int, w: int, repeat: int, write: bool) -> None:
         finally:
             client_.close()
             cluster.close()
+            if proxy is not None:
+                proxy.shutdown()
     pool, remote = (statistics.median(walls[k]) for k in commands)
     cpu_pool, cpu_remote = (statistics.median(cpus[k]) / n * 1000 for k in commands)
     cost = {k: next((line.split("S3: ", 1)[1] for line in said[k][-1].splitlines()
                      if "S3: " in line), "?") for k in commands}
     head = (f"Run {dt.date.today().isoformat()}: {n} images ({size / 1048576:.0f} MiB) in a "
-            f"moto bucket on loopback, {w} workers, median of {repeat}, {os.cpu_count()} "
+            f"moto bucket on loopback ({latency_ms:g} ms added per request), {w} workers, "
+            f"median of {repeat}, {os.cpu_count()} "
             f"cores ({platform.machine()}), Python {platform.python_version()}.\n\n")
     rows = [
         "| command | wall time | images/s | CPU per image | the client's requests |",
@@ -239,7 +250,7 @@ def bench_s3(n: int, w: int, repeat: int, write: bool) -> None:
     table = head + "\n".join(rows) + "\n"
     print(table)
     if write:
-        write_table(table, "cluster-s3")
+        write_table(table, f"cluster-s3-{latency_ms:g}ms")
 
 
 if __name__ == "__main__":
