@@ -135,6 +135,26 @@ def test_cvat_lint_on_the_workers_gives_the_pool_s_report(world: World, cvat_man
     assert "Traceback" not in remote.stderr
 
 
+def test_the_client_fills_the_media_cache_from_the_workers_results(
+        world: World, cvat_manifest: Path, lfv_files: tuple[Path, Path],
+        tmp_path: Path) -> None:
+    """A second run finds every result in the cache: no work for the workers at all."""
+    manifest, _csv = lfv_files
+    cache = ("--cache-dir", str(tmp_path / "cache"), "--format", "json", "--deep",
+             "--scheduler", world.address)
+    runs = []
+    for _ in range(2):
+        before = world.proxy.count
+        cvat = run_cli("lint", cvat_manifest, "--media-root", "s3://cvat/ds/", *cache,
+                       env=world.env())
+        lfv = run_cli("lint", manifest, "--remote", *cache, env=world.env())
+        runs.append((cvat.stdout, lfv.stdout, world.proxy.count - before))
+    (cold_cvat, cold_lfv, cold_reads), (warm_cvat, warm_lfv, warm_reads) = runs
+    assert (warm_cvat, warm_lfv) == (cold_cvat, cold_lfv)
+    assert "CVAT501" in warm_cvat and "LFV402" in warm_lfv
+    assert cold_reads >= 43 + 12 and warm_reads == 0
+
+
 def test_cvat_lint_of_gcs_media_on_the_workers(world: World, cvat_manifest: Path) -> None:
     """gs:// goes through the same object-store interface: the workers read it too."""
     if world.gcs is None:
