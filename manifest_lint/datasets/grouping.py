@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 _ROLE = re.compile(r"(?<![a-z])(train|training|test|testing)(?![a-z])")
 LFV_KINDS = ("csv", "lfv")
 _WILD = re.compile(r"[*?\[]")
+MANIFEST_SUFFIXES = (".csv", ".manifest", ".jsonl", ".ndjson")  # what kind_of sniffs
 
 
 @dataclass
@@ -88,7 +89,7 @@ def kind_of(path: Path, config: Config) -> str | None:
     for glob, kind in config.kinds.items():
         if globs.match(glob, rel):
             return None if kind == "skip" else kind
-    if path.suffix.lower() not in (".csv", ".manifest", ".jsonl", ".ndjson"):
+    if path.suffix.lower() not in MANIFEST_SUFFIXES:
         return None
     try:
         head = preflight(path).head
@@ -236,6 +237,8 @@ def _inferred_cvat(known: dict[Path, Target], config: Config) -> list[Dataset]:
                                                                     for p in given]))):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
             for f in files:
+                if not config.kinds and not f.lower().endswith(MANIFEST_SUFFIXES):
+                    continue  # an image: kind_of would say None (no stat, no resolve)
                 p = Path(folder) / f
                 if kind_of(p, config) == "cvat":
                     paths.add(p.resolve())
