@@ -108,19 +108,24 @@ class MediaCache:
             real = self._folders[folder] = os.path.realpath(folder)
         return os.path.join(real, name)
 
-    def get(self, where: str | os.PathLike[str], st: StatResult, what: str) -> Any | None:
-        """The cached result for ``where`` if its size and change token are unchanged."""
-        entry = self._entries.get(self._key(where, what))
+    def get(self, where: str | os.PathLike[str], st: StatResult, what: str, *,
+            resolved: bool = False) -> Any | None:
+        """The cached result for ``where`` if its size and change token are unchanged;
+        ``resolved``: ``where`` is a real path already (links resolved, as
+        :meth:`~manifest_lint.media.store.LocalStore.lookup` gives it) or a URL."""
+        key = f"{what}\0{where}" if resolved else self._key(where, what)
+        entry = self._entries.get(key)
         if (isinstance(entry, list) and len(entry) == 3 and entry[0] == st.size
                 and entry[1] == st.token):
             return entry[2]
         return None
 
     def put(self, where: str | os.PathLike[str], st: StatResult, what: str,
-            value: Any) -> None:
+            value: Any, *, resolved: bool = False) -> None:
         if self._file is None:
             return
-        self._entries[self._key(where, what)] = [st.size, st.token, value]
+        key = f"{what}\0{where}" if resolved else self._key(where, what)
+        self._entries[key] = [st.size, st.token, value]
         self._dirty = True
 
     def save(self) -> None:

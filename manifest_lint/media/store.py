@@ -28,11 +28,16 @@ SKIP_DIRS = frozenset({
 })
 
 State = Literal["ok", "missing", "outside"]
+# What :meth:`LocalStore.lookup` finds: the path, its folder, the state, the file's stat
+# (None when missing) and its real path (links resolved; "" when missing).
+Lookup = tuple[str, str, State, "os.stat_result | None", str]
+_POSIX = os.sep == "/"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatResult:
-    """A file's size and change token (``mtime_ns`` on disk, the ETag in a bucket)."""
+    """A file's size and change token (``mtime_ns`` on disk, the ETag in a bucket); built
+    per file, so not frozen (a frozen dataclass costs four times as much to build)."""
 
     size: int
     token: str
@@ -58,8 +63,10 @@ class LocalStore:
     def __init__(self, root: str | os.PathLike[str], follow_links: bool = True) -> None:
         self.root = os.path.abspath(os.fspath(root))
         self.follow_links = follow_links
+        self._prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
         self._real_root: str | None = None
-        self._folder_inside: dict[str, bool] = {}  # folder -> inside(folder), links resolved
+        # folder -> (its realpath ending in a separator, whether it is inside the root)
+        self._folders: dict[str, tuple[str, bool]] = {}
 
     def __reduce__(self) -> tuple[type[LocalStore], tuple[str, bool]]:
         return (LocalStore, (self.root, self.follow_links))
@@ -80,14 +87,27 @@ class LocalStore:
 
     def path(self, name: str) -> str:
         """The file a clean ``/``-separated ``name`` names below the root."""
+        if _POSIX and "//" not in name and not name.startswith("/"):
+            return self._prefix + name  # what the join below gives, built in one step
         return os.path.join(self.root, *name.split("/"))
 
     def inside(self, path: str) -> bool:
         """True when ``path`` (links resolved) is the root or below it."""
-        real = os.path.realpath(path)
+        return self._real_inside(os.path.realpath(path))
+
+    def _real_inside(self, real: str) -> bool:
         root = self.real_root
         prefix = root if root.endswith(os.sep) else root + os.sep
         return real == root or real.startswith(prefix)
+
+    def _folder(self, folder: str) -> tuple[str, bool]:
+        """``folder`` resolved (with a separator at the end) and whether that is inside the
+        root: looked up once per folder."""
+        known = self._folders.get(folder)
+        if known is None:
+            real = os.path.realpath(folder)
+            known = self._folders[folder] = (os.path.join(real, ""), self._real_inside(real))
+        return known
 
     def locate(self, name: str) -> tuple[str, State]:
         """The path of ``name`` and whether it is there (``ok``), absent (``missing``, a
@@ -102,16 +122,43 @@ class LocalStore:
             if self.follow_links:
                 return path, "ok"
             # a file that is no link is inside when its folder is: resolve each folder once
-            folder = os.path.dirname(path)
-            inside = self._folder_inside.get(folder)
-            if inside is None:
-                inside = self._folder_inside[folder] = self.inside(folder)
-            return path, "ok" if inside else "outside"
+            return path, "ok" if self._folder(os.path.dirname(path))[1] else "outside"
         if not self.follow_links and not self.inside(path):
             return path, "outside"
         if not os.path.exists(path):
             return path, "missing"
         return path, "ok"
+
+    def lookup(self, name: str) -> Lookup:
+        """:meth:`locate` and :meth:`stat` in one: for a file that is no link, one ``lstat``
+        (its folder resolved once for the guard and the real path). A link is resolved on
+        its own; one that leads outside the root is still stat-ed (its cache entry is kept)."""
+        if "/" in name or not _POSIX:
+            path = self.path(name)
+            folder, base = os.path.split(path)
+        else:
+            path, folder, base = self._prefix + name, self.root, name
+        try:
+            st = os.lstat(path)
+        except (OSError, ValueError):
+            return path, folder, "missing", None, ""
+        if stat_module.S_ISLNK(st.st_mode):
+            inside = self.follow_links or self.inside(path)
+            try:
+                st = os.stat(path)
+            except (OSError, ValueError):  # broken (a broken link out of the root: outside)
+                return path, folder, "missing" if inside else "outside", None, ""
+            return path, folder, "ok" if inside else "outside", st, os.path.realpath(path)
+        real_prefix, inside = self._folder(folder)
+        state: State = "ok" if inside or self.follow_links else "outside"
+        if base in ("", ".", ".."):
+            return path, folder, state, st, os.path.realpath(path)
+        return path, folder, state, st, real_prefix + base
+
+    @staticmethod
+    def stat_of(st: os.stat_result) -> StatResult:
+        """The size and change token of a stat result."""
+        return StatResult(st.st_size, str(st.st_mtime_ns), stat_module.S_ISREG(st.st_mode))
 
     @staticmethod
     def stat(path: str) -> StatResult:

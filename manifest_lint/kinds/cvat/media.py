@@ -12,16 +12,20 @@ and not opened. Video manifests are checked in :mod:`manifest_lint.kinds.cvat.vi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
+from manifest_lint.kinds.cvat.image_facts import ImageFacts as ImageFacts
+from manifest_lint.kinds.cvat.image_facts import ImageTask as ImageTask
+from manifest_lint.kinds.cvat.image_facts import inspect_image as inspect_image
+from manifest_lint.kinds.cvat.image_facts import inspect_images as inspect_images
+from manifest_lint.kinds.cvat.image_facts import inspect_located
 from manifest_lint.kinds.cvat.serialize import dumps_line, image_record
 from manifest_lint.kinds.cvat.structure import IMAGE_KEYS, is_checksum, is_int, is_point_cloud
-from manifest_lint.media import MediaError
 from manifest_lint.media.executor import Backend, OrderedWork, process_pool, worker_count
 from manifest_lint.media.images import over_pixel_limit, pixel_limit
 from manifest_lint.media.store import LocalStore, StatResult
@@ -48,76 +52,6 @@ _CACHE_SIZE = "cvat-probe"
 # --------------------------------------------------------------------------- images
 
 
-@dataclass(frozen=True, slots=True)
-class ImageTask:
-    """What a worker needs to inspect one record's files."""
-
-    full_name: str  # name + extension
-    point_cloud: bool
-    related: tuple[str, ...]  # the clean related-image paths the record lists
-    checksum: bool  # decode and hash the pixels
-    probed: tuple[int, int, int, str | None] | None = None  # cached (w, h, orientation, md5)
-
-
-@dataclass(slots=True)
-class ImageFacts:
-    """What the files of one record look like on disk."""
-
-    status: str  # "ok", "missing", "outside" or "unreadable"
-    message: str = ""
-    width: int | None = None
-    height: int | None = None
-    orientation: int = 1
-    checksum: str | None = None
-    related_on_disk: tuple[str, ...] = ()
-    related_missing: tuple[str, ...] = ()
-    related_outside: tuple[str, ...] = ()
-
-
-def inspect_images(store: LocalStore, tasks: Sequence[ImageTask]) -> list[ImageFacts]:
-    """Worker: inspect a batch of records (a module-level function, for worker processes)."""
-    return [inspect_image(store, t, {}) for t in tasks]
-
-
-def inspect_image(store: LocalStore, task: ImageTask, dirs: dict[str, bool]) -> ImageFacts:
-    """Probe one record's file (size, and the pixel md5 if asked) and its context images."""
-    from manifest_lint.kinds.cvat.sources import related_images_2d, related_images_3d
-    from manifest_lint.media.images import probe_image
-
-    root = store.root
-    path, where = store.locate(task.full_name)
-    if where != "ok":
-        return ImageFacts(where)
-    facts = ImageFacts("ok")
-    try:
-        if task.point_cloud:
-            from manifest_lint.media import check_regular_file
-
-            check_regular_file(path)
-            facts.related_on_disk = tuple(related_images_3d([path], root)[path])
-        else:
-            if task.probed is not None:
-                facts.width, facts.height, facts.orientation, facts.checksum = task.probed
-            else:
-                info = probe_image(path, checksum=task.checksum, allow_large=True)
-                facts.width, facts.height = info.width, info.height
-                facts.orientation, facts.checksum = info.orientation, info.checksum
-            facts.related_on_disk = tuple(related_images_2d([path], root, dirs)[path])
-    except MediaError as exc:
-        return ImageFacts("unreadable", exc.message)
-    except Exception as exc:  # noqa: BLE001 - a decoder failure is a finding, not a crash
-        return ImageFacts("unreadable", f"{type(exc).__name__}: {exc}")
-    missing, outside = [], []
-    for rel in task.related:
-        state = store.locate(rel)[1]
-        if state == "missing":
-            missing.append(rel)
-        elif state == "outside":
-            outside.append(rel)
-    facts.related_missing, facts.related_outside = tuple(missing), tuple(outside)
-    return facts
-
-
 @dataclass(slots=True)
 class ImageItem:
     """One image record on its way through the media check."""
@@ -129,6 +63,7 @@ class ImageItem:
     task: ImageTask
     name_extension_problem: str | None = None  # CVAT207, reported only if the file is missing
     stat: StatResult | None = None  # of the image when it was looked up in the cache
+    real: str = ""  # its real path (a local file), the cache key
     fetched: Any = None  # what a fetch thread read of the object (a bucket root)
 
 
@@ -150,6 +85,7 @@ class ImageMedia:
         self.listed: set[str] = set()  # files the manifest accounts for
         self.sizes: Counter[tuple[int, int]] = Counter()  # image sizes found, for reports
         self.dirs: dict[str, bool] = {}  # folder -> has related_images/ (looked at once)
+        self.pixels: int | None = None  # Pillow's MAX_IMAGE_PIXELS (0: off), when needed
         self.remote = is_remote(root)
         self.unchecked = 0  # records not checked (their bucket refused us)
         self.failure = ""  # why
@@ -180,10 +116,15 @@ class ImageMedia:
         if self.remote:
             yield from self._add_remote(item)
             return
-        if self._from_cache(item):
+        if self.cache is not None and self.cache.enabled and not item.task.point_cloud:
             assert isinstance(self.store, LocalStore)
-            yield from self._judge(item, inspect_image(self.store, item.task, self.dirs))
-            return
+            path, folder, state, st, real = self.store.lookup(item.task.full_name)
+            if st is not None and self._cached(item, self.store.stat_of(st), real):
+                if state == "ok" and self._unchanged(item, folder):
+                    return
+                yield from self._judge(item, inspect_located(self.store, item.task, path,
+                                                             state, self.dirs))
+                return
         for done, facts in self.work.submit(item):
             yield from self._judge(done, facts)
 
@@ -218,28 +159,55 @@ class ImageMedia:
     # -- the cache of probe results (sizes, and checksums from --deep)
 
     def _from_cache(self, item: ImageItem) -> bool:
-        """Fill ``item.task.probed`` from the cache; True on a hit (no decoding needed)."""
+        """Fill ``item.task.probed`` from the cache (an object in a bucket); True on a hit."""
         if self.cache is None or not self.cache.enabled or item.task.point_cloud:
             return False
-        path = self.store.path(item.task.full_name)
+        url = self.store.path(item.task.full_name)
         try:
-            item.stat = self.store.stat(path)
+            st = self.store.stat(url)
         except OSError:  # a BucketError too
             return False
+        return self._cached(item, st, url)
+
+    def _cached(self, item: ImageItem, st: StatResult, where: str) -> bool:
+        """Fill ``item.task.probed`` from the cache entry of ``where`` (a real path or a
+        URL); True on a hit (no decoding needed)."""
+        assert self.cache is not None
+        item.stat, item.real = st, where
         for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
-            hit = self.cache.get(path, item.stat, what)
+            hit = self.cache.get(where, st, what, resolved=True)
             if _valid_probe(hit):
-                item.task = replace(item.task, probed=(hit[0], hit[1], hit[2], hit[3]))
+                item.task.probed = (hit[0], hit[1], hit[2], hit[3])
                 return True
         return False
+
+    def _unchanged(self, item: ImageItem, folder: str) -> bool:
+        """The short-cut for a cached image that agrees with its record: True (the image
+        is counted, nothing to report) when judging it would find nothing; else False."""
+        task, obj = item.task, item.obj
+        assert task.probed is not None
+        width, height, _, checksum = task.probed
+        if (item.diags or task.related or self.dirs.get(folder) is not False
+                or obj.get("width") != width or obj.get("height") != height
+                or (self.deep and checksum is not None and obj.get("checksum") != checksum)):
+            return False
+        if self.pixels is None:
+            self.pixels = pixel_limit() or 0
+        if self.pixels and width * height > self.pixels:
+            return False
+        self.sizes[(width, height)] += 1
+        if self.progress is not None:
+            self.progress(1)
+        return True
 
     def _remember(self, item: ImageItem, facts: ImageFacts) -> None:
         if (self.cache is None or item.stat is None or item.task.probed is not None
                 or facts.status != "ok" or item.task.point_cloud):
             return
         what = _CACHE_DEEP if item.task.checksum else _CACHE_SIZE
-        self.cache.put(self.store.path(item.task.full_name), item.stat, what,
-                       [facts.width, facts.height, facts.orientation, facts.checksum])
+        self.cache.put(item.real, item.stat, what,
+                       [facts.width, facts.height, facts.orientation, facts.checksum],
+                       resolved=True)
 
     def finish(self) -> Iterator[Diagnostic]:
         """Results of the queued records, then the unlisted-files check."""
@@ -431,11 +399,11 @@ class ImageMedia:
 def _valid_probe(hit: Any) -> TypeGuard[list[Any]]:
     """True for a cached ``[width, height, orientation, checksum]`` of the right types (a
     shard written by hand or by another tool is ignored, not trusted)."""
-    if not (isinstance(hit, list) and len(hit) == 4):
+    if type(hit) is not list or len(hit) != 4:  # noqa: E721 - JSON gives exact types
         return False
     width, height, orientation, checksum = hit
-    return (all(is_int(v) for v in (width, height, orientation)) and width > 0 and height > 0
-            and (checksum is None or is_checksum(checksum)))
+    return (type(width) is int and type(height) is int and type(orientation) is int  # noqa: E721
+            and width > 0 and height > 0 and (checksum is None or is_checksum(checksum)))
 
 
 def _task_of(item: ImageItem) -> ImageTask:

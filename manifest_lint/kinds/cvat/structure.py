@@ -119,6 +119,8 @@ def is_checksum(value: object) -> bool:
 def is_point_cloud(path: str) -> bool:
     """CVAT's test for 3D data: a path or file name (a record's ``name`` + ``extension``)
     whose extension is ``.pcd``, in any case."""
+    if path[-4:].lower() != POINT_CLOUD_EXTENSION:  # a quick no for most names
+        return False
     return os.path.splitext(path)[1].lower() == POINT_CLOUD_EXTENSION
 
 
