@@ -93,9 +93,10 @@ class LocalStore:
 
     def inside(self, path: str) -> bool:
         """True when ``path`` (links resolved) is the root or below it."""
-        return self._real_inside(os.path.realpath(path))
+        return self.real_inside(os.path.realpath(path))
 
-    def _real_inside(self, real: str) -> bool:
+    def real_inside(self, real: str) -> bool:
+        """True when the resolved path ``real`` is the root or below it."""
         root = self.real_root
         prefix = root if root.endswith(os.sep) else root + os.sep
         return real == root or real.startswith(prefix)
@@ -106,7 +107,7 @@ class LocalStore:
         known = self._folders.get(folder)
         if known is None:
             real = os.path.realpath(folder)
-            known = self._folders[folder] = (os.path.join(real, ""), self._real_inside(real))
+            known = self._folders[folder] = (os.path.join(real, ""), self.real_inside(real))
         return known
 
     def locate(self, name: str) -> tuple[str, State]:
@@ -154,6 +155,19 @@ class LocalStore:
         if base in ("", ".", ".."):
             return path, folder, state, st, os.path.realpath(path)
         return path, folder, state, st, real_prefix + base
+
+    def resolve(self, path: str) -> tuple[str, os.stat_result | None]:
+        """``os.path.realpath(path)`` and the ``lstat`` of ``path`` (None when that fails):
+        one ``lstat`` for a path that is no link (missing or not), which is its folder,
+        resolved once, plus its name; a link is resolved on its own."""
+        try:
+            st: os.stat_result | None = os.lstat(path)
+        except (OSError, ValueError):
+            st = None
+        folder, base = os.path.split(path)
+        if (st is not None and stat_module.S_ISLNK(st.st_mode)) or base in ("", ".", ".."):
+            return os.path.realpath(path), st
+        return self._folder(folder)[0] + base, st
 
     @staticmethod
     def stat_of(st: os.stat_result) -> StatResult:

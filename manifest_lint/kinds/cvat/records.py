@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
@@ -80,19 +80,18 @@ class RecordChecks(CheckerState):
 
     def _image_followups(self, n: int, body: bytes, obj: dict[str, Any],
                          diags: list[Diagnostic], deferred: str | None,
-                         task: ImageTask | None = None) -> Iterator[Diagnostic]:
+                         task: ImageTask | None = None) -> Iterable[Diagnostic]:
         """The order check and the media check of a record with a clean name."""
         if task is None:
-            related = obj["meta"]["related_images"]
             full_name = obj["name"] + obj["extension"]
             task = ImageTask(full_name, is_point_cloud(full_name),
-                             tuple(related), checksum=self._wants_checksum(obj))
+                             tuple(obj["meta"]["related_images"]),
+                             self.deep or self._wants_checksum(obj))
         if self.order is not None:
             self.order.add(n, task.full_name)
         if self.images is None:
-            yield from diags
-            return
-        yield from self.images.add(ImageItem(n, body, obj, diags, task, deferred))
+            return diags
+        return self.images.add(ImageItem(n, body, obj, diags, task, deferred))
 
     def _name(self, n: int, obj: dict[str, Any], name: str, ext: str,
               diags: list[Diagnostic]) -> bool:

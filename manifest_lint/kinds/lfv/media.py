@@ -24,6 +24,7 @@ Decisions:
 from __future__ import annotations
 
 import os
+import stat as stat_module
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -83,7 +84,10 @@ class MediaChecker(RemoteMedia):
         self.checked = 0
         self.sizes: dict[tuple[int, int], array[int]] = {}
         self.digests: list[tuple[str, int, str, str]] = []  # (file md5, line, ref, file)
-        self._stores: dict[Path, LocalStore] = {}
+        self._stores: dict[Path, LocalStore | None] = {}  # None: the folder does not exist
+        # what the guard's one lstat found of the paths of the record being located (path ->
+        # real path, lstat), for _prepare's stat and cache key
+        self._looked: dict[str, tuple[str, os.stat_result | None]] = {}
         self.work: OrderedWork[MediaTask, dict[str, list[Any]]] = OrderedWork(
             probe_files, workers=worker_count(jobs) if deep else 1, send=_probes_of,
             backend=backend)
@@ -135,10 +139,12 @@ class MediaChecker(RemoteMedia):
         return self._inside(self.relative_base, ref)
 
     def _inside(self, folder: Path, rel: str) -> _Located:
-        store = self._stores.get(folder)
+        if folder in self._stores:
+            store = self._stores[folder]
+        else:  # looked at once per run
+            store = LocalStore(folder)
+            store = self._stores[folder] = store if store.exists() else None
         if store is None:
-            store = self._stores[folder] = LocalStore(folder)
-        if not store.exists():
             return _Located(skip=f"media folder {_show(folder)} does not exist")
         if not rel or rel.endswith("/"):
             return _Located(skip="reference names a folder")
@@ -146,9 +152,10 @@ class MediaChecker(RemoteMedia):
         if reason is not None and not reason.startswith("starts with '~'"):
             return _Located(escape=reason)
         candidate = os.path.join(store.root, rel)
-        if not store.inside(candidate):
-            real = os.path.realpath(candidate)
+        real, st = store.resolve(candidate)
+        if not store.real_inside(real):
             return _Located(escape=f"resolves to {real}, outside {_show(folder)} (symlink)")
+        self._looked[candidate] = (real, st)
         return _Located(path=candidate)
 
     # ------------------------------------------------------------------------ checking
@@ -160,6 +167,7 @@ class MediaChecker(RemoteMedia):
         if not self.active:
             self.unchecked[self.inactive_reason] += 1 + len(masks)
             return
+        self._looked.clear()
         task = MediaTask(line, ref, self._locate(ref), self.deep, tag=tag)
         task.masks = [(m, self._locate(m), colors) for m, colors in masks]
         pending = False
@@ -182,10 +190,14 @@ class MediaChecker(RemoteMedia):
     def _prepare(self, task: MediaTask, path: str, what: str) -> bool:
         """Stat ``path`` and look it up in the cache; True when nothing is left to probe."""
         self.checked += 1
-        if is_remote(path):
+        looked = self._looked.get(path)  # a local file the guard looked at
+        if looked is None and is_remote(path):
             return self._prepare_remote(task, path, what)
         try:
-            st = LocalStore.stat(path)
+            if looked is None or looked[1] is None or stat_module.S_ISLNK(looked[1].st_mode):
+                st = LocalStore.stat(path)  # a link, or what stat says of a missing file
+            else:
+                st = LocalStore.stat_of(looked[1])  # no link: the guard's lstat is its stat
         except FileNotFoundError:
             task.problems[path] = "not found"
             return True
@@ -198,7 +210,8 @@ class MediaChecker(RemoteMedia):
         task.stats[path] = st
         key = "lfv-image-deep" if what == "image-deep" else f"lfv-{what}"
         if self.cache is not None:
-            hit = self.cache.get(path, st, key)
+            hit = (self.cache.get(path, st, key) if looked is None
+                   else self.cache.get(looked[0], st, key, resolved=True))
             if valid_outcome(hit, what, local=True):
                 task.found[path] = hit
                 return True

@@ -44,7 +44,9 @@ def valid_outcome(outcome: Any, what: str, *, local: bool = False) -> TypeGuard[
     # object in a bucket whose header alone was read)
     if outcome[0] != "ok" or len(outcome) not in ((3, 4) if kind == "image" else (4,)):
         return False
-    if not all(type(v) is int and v > 0 for v in outcome[1:3]):
+    width, height = outcome[1], outcome[2]
+    if not (type(width) is int and type(height) is int  # noqa: E721
+            and width > 0 and height > 0):
         return False
     if kind == "image":
         if len(outcome) == 3:
