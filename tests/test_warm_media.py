@@ -287,3 +287,23 @@ def test_cvat_group_walk_finds_a_manifest_named_by_the_kinds_config(tmp_path: Pa
     res = run_cli("lint", "-f", "json", "--no-media", "data/manifest.jsonl", cwd=tmp_path)
     found = [(d["path"], d["line"], d["code"]) for d in json.loads(res.stdout)["diagnostics"]]
     assert found == [("data/other.txt", 3, "DS201")], res.stdout + res.stderr
+
+
+# --- the cache shard -------------------------------------------------------------------------
+
+def test_shard_with_a_non_utf8_file_name_loads_again(tmp_path: Path) -> None:
+    """Shards load with orjson; what only json reads (a lone surrogate escaped from a
+    non-UTF-8 file name) still loads."""
+    from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.store import StatResult
+
+    owner = tmp_path / "m.jsonl"
+    st = StatResult(3, "7")
+    names = [str(tmp_path / "plain.png"), str(tmp_path / "caf\udce9.png")]
+    cache = MediaCache(tmp_path / "cache", owner, "cvat")
+    for i, name in enumerate(names):
+        cache.put(name, st, "probe", [i, "x"], resolved=True)
+    cache.save()
+    again = MediaCache(tmp_path / "cache", owner, "cvat")
+    assert [again.get(n, st, "probe", resolved=True) for n in names] == [[0, "x"], [1, "x"]]
+    assert again.get(names[0], StatResult(3, "8"), "probe", resolved=True) is None
