@@ -163,6 +163,55 @@ def test_cvat_warm_run_finds_what_a_cold_one_finds(tmp_path: Path, monkeypatch:
     assert ("CVAT410" in codes) == (links == "inside")
 
 
+def _line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from manifest_lint.kinds.cvat.records import RecordChecks
+
+    monkeypatch.setattr(RecordChecks, "_block_bodies", lambda self, buf: None)
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cold", "warm"])
+def test_cvat_block_path_with_media_finds_what_the_line_path_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool) -> None:
+    from manifest_lint.kinds.cvat import check as check_module
+    from manifest_lint.kinds.cvat.records import RecordChecks
+
+    manifest = cvat_dataset(tmp_path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    monkeypatch.setattr(check_module, "BLOCK_SIZE", 400)  # one or two records a block
+    blocks: list[int] = []
+    media = RecordChecks._block_media
+
+    def counted(self: Any, first: int, bodies: list[bytes]) -> Any:
+        blocks.append(first)
+        return media(self, first, bodies)
+
+    monkeypatch.setattr(RecordChecks, "_block_media", counted)
+    cache = tmp_path / "cache" if cached else None
+    if cached:
+        _found(manifest, deep=True, jobs=1, cache_dir=cache)
+    by_block = _found(manifest, deep=True, jobs=1, cache_dir=cache)
+    assert blocks, "no block took the block path"
+    _line_by_line(monkeypatch)
+    assert by_block == _found(manifest, deep=True, jobs=1, cache_dir=cache)
+
+
+def test_cvat_block_with_a_huge_width_goes_line_by_line(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    root = tmp_path / "data"
+    make_png(root / "a.png", size=(8, 8))
+    make_png(root / "b.png", size=(8, 8))
+    good = json.dumps(_record(root, "a", ".png"), separators=(",", ":"))
+    huge = json.dumps(_record(root, "b", ".png"), separators=(",", ":")).replace(
+        '"width":8', '"width":' + "9" * 5000)
+    manifest = root / "manifest.jsonl"
+    manifest.write_text(HEADER + good + "\n" + huge + "\n")
+    found = _found(manifest, deep=True, jobs=1)
+    assert [(line, code) for line, code, _, _ in found] == [(1, "CVAT402"), (4, "CVAT003")], found
+    _line_by_line(monkeypatch)
+    assert _found(manifest, deep=True, jobs=1) == found
+
+
 def _counting(monkeypatch: pytest.MonkeyPatch, suffix: str) -> Counter[str]:
     """Count ``os.stat``/``os.lstat`` calls on paths ending in ``suffix`` (also those that
     ``os.path.realpath`` makes)."""

@@ -116,7 +116,7 @@ class _Checker(HeaderChecks, RecordChecks):
                                      backend=self.ctx.settings.media_backend(self.root))
         if self.kind == "video" and self.video is None:
             self.video = VideoHeader(None, 0, regenerable=False)
-        if self.kind == "images" and not self.images and not self.order and lines.lf_only:
+        if self.kind == "images" and not self.order and lines.lf_only:
             while lines.back:
                 item = lines.back.pop()
                 yield from self._line(*item)
@@ -137,11 +137,15 @@ class _Checker(HeaderChecks, RecordChecks):
             keys = IMAGE_RECORD_AFTER_NEWLINE.findall(b"\n" + buf)
             count = buf.count(b"\n")
             if (keys and len(keys) == count and buf[-1:] == b"\n"
-                    and NAME_ENDS_WITH_EXTENSION.search(buf) is None):
-                keys_seen.add_block(keys, lines.n + 1)
+                    and NAME_ENDS_WITH_EXTENSION.search(buf) is None
+                    and (bodies := self._block_bodies(buf)) is not None):
+                first = lines.n + 1
+                keys_seen.add_block(keys, first)
                 self.records += count
                 lines.n += count
                 self.empty = False
+                if bodies:  # the media check, record by record
+                    yield from self._block_media(first, bodies)
                 continue
             for body, term in iter_raw_lines(io.BytesIO(buf), skip_bom=False):
                 lines.n += 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.cvat import rules as R
 from manifest_lint.kinds.cvat.media import ImageItem, ImageTask
+from manifest_lint.kinds.cvat.reading import loads
 from manifest_lint.kinds.cvat.serialize import dumps_line
 from manifest_lint.kinds.cvat.structure import (
     IMAGE_KEYS,
@@ -77,6 +79,25 @@ class RecordChecks(CheckerState):
         task = ImageTask(name + ext, point_cloud, related,
                          checksum=self._wants_checksum(obj) and not point_cloud)
         yield from self._image_followups(n, body, obj, diags, deferred, task)
+
+    def _block_bodies(self, buf: bytes) -> list[bytes] | None:
+        """The lines of a block of canonical image records, for the media check ([] when
+        media are not checked); None sends the block line by line: a line as long as the
+        integer digits Python converts (``sys.get_int_max_str_digits()``) could hold a
+        width that ``loads`` refuses, which the slow path reports."""
+        if self.images is None:
+            return []
+        bodies = buf.split(b"\n")
+        bodies.pop()  # after the last newline
+        limit = sys.get_int_max_str_digits() or len(buf) + 1
+        return bodies if max(map(len, bodies)) < limit else None
+
+    def _block_media(self, first: int, bodies: list[bytes]) -> Iterator[Diagnostic]:
+        """The media check of the canonical records of a block (lines ``first``...)."""
+        for n, body in enumerate(bodies, first):
+            obj = loads(body)  # canonical and short enough (see _block_bodies): an object
+            assert isinstance(obj, dict)
+            yield from self._image_followups(n, body, obj, [], None)
 
     def _image_followups(self, n: int, body: bytes, obj: dict[str, Any],
                          diags: list[Diagnostic], deferred: str | None,
