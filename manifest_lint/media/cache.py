@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +125,19 @@ class MediaCache:
         if (isinstance(entry, list) and len(entry) == 3 and entry[0] == st.size
                 and entry[1] == st.token):
             return entry[2]
+        return None
+
+    def first(self, where: str, size: int, token: str, whats: tuple[str, ...],
+              valid: Callable[[Any], bool]) -> Any | None:
+        """The first ``valid`` result cached for the real path (or URL) ``where`` under one
+        of ``whats`` with this size and change token: :meth:`get` for several kinds of
+        result at once, without a :class:`StatResult` (a warm run's per-file lookup)."""
+        entries = self._entries
+        for what in whats:
+            entry = entries.get(f"{what}\0{where}")
+            if (isinstance(entry, list) and len(entry) == 3 and entry[0] == size
+                    and entry[1] == token and valid(entry[2])):
+                return entry[2]
         return None
 
     def put(self, where: str | os.PathLike[str], st: StatResult, what: str,

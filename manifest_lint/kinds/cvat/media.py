@@ -47,6 +47,8 @@ IMAGE_REGEN_DEEP = IMAGE_REGEN | {"CVAT204", "CVAT205"}
 _CHECKSUM_FROM_MEDIA = frozenset({"CVAT204", "CVAT205"})
 _CACHE_DEEP = "cvat-probe-md5"  # cache entries: [width, height, orientation, checksum]
 _CACHE_SIZE = "cvat-probe"
+# the entries that serve a task that wants the checksum (True) or only the size (False)
+_WHATS = {True: (_CACHE_DEEP,), False: (_CACHE_DEEP, _CACHE_SIZE)}
 
 
 # --------------------------------------------------------------------------- images
@@ -124,11 +126,19 @@ class ImageMedia:
             return self._add_remote(item)
         local = self.local_cache
         if local is not None and not task.point_cloud:
+            assert self.cache is not None
             path, folder, state, st, real = local.lookup(task.full_name)
-            if st is not None and self._cached(item, local.stat_of(st), real):
-                if state == "ok" and self._unchanged(item, folder):
-                    return ()
-                return self._judge(item, inspect_located(local, task, path, state, self.dirs))
+            if st is not None:
+                hit = self.cache.first(real, st.st_size, str(st.st_mtime_ns),
+                                       _WHATS[task.checksum], _valid_probe)
+                if hit is not None:
+                    probed = task.probed = (hit[0], hit[1], hit[2], hit[3])
+                    if state == "ok" and self._unchanged(item, probed, folder):
+                        return ()
+                item.stat, item.real = local.stat_of(st), real
+                if hit is not None:
+                    return self._judge(item, inspect_located(local, task, path, state,
+                                                             self.dirs))
         return self._submit(item)
 
     def _submit(self, item: ImageItem) -> Iterator[Diagnostic]:
@@ -174,26 +184,20 @@ class ImageMedia:
             st = self.store.stat(url)
         except OSError:  # a BucketError too
             return False
-        return self._cached(item, st, url)
+        item.stat, item.real = st, url
+        hit = self.cache.first(url, st.size, st.token, _WHATS[item.task.checksum],
+                               _valid_probe)
+        if hit is None:
+            return False
+        item.task.probed = (hit[0], hit[1], hit[2], hit[3])
+        return True
 
-    def _cached(self, item: ImageItem, st: StatResult, where: str) -> bool:
-        """Fill ``item.task.probed`` from the cache entry of ``where`` (a real path or a
-        URL); True on a hit (no decoding needed)."""
-        assert self.cache is not None
-        item.stat, item.real = st, where
-        for what in (_CACHE_DEEP,) if item.task.checksum else (_CACHE_DEEP, _CACHE_SIZE):
-            hit = self.cache.get(where, st, what, resolved=True)
-            if _valid_probe(hit):
-                item.task.probed = (hit[0], hit[1], hit[2], hit[3])
-                return True
-        return False
-
-    def _unchanged(self, item: ImageItem, folder: str) -> bool:
+    def _unchanged(self, item: ImageItem, probed: tuple[int, int, int, str | None],
+                   folder: str) -> bool:
         """The short-cut for a cached image that agrees with its record: True (the image
         is counted, nothing to report) when judging it would find nothing; else False."""
         task, obj = item.task, item.obj
-        assert task.probed is not None
-        width, height, _, checksum = task.probed
+        width, height, _, checksum = probed
         if (item.diags or task.related or self.dirs.get(folder) is not False
                 or obj.get("width") != width or obj.get("height") != height
                 or (self.deep and checksum is not None and obj.get("checksum") != checksum)):
@@ -407,7 +411,7 @@ def _valid_probe(hit: Any) -> TypeGuard[list[Any]]:
     """True for a cached ``[width, height, orientation, checksum]`` of the right types (a
     shard written by hand or by another tool is ignored, not trusted)."""
     if type(hit) is not list or len(hit) != 4:  # noqa: E721 - JSON gives exact types
-        return False
+        return False  # None too: no entry
     width, height, orientation, checksum = hit
     return (type(width) is int and type(height) is int and type(orientation) is int  # noqa: E721
             and width > 0 and height > 0 and (checksum is None or is_checksum(checksum)))
