@@ -84,6 +84,8 @@ def test_resolve_agrees_with_realpath_and_lstat(tmp_path: Path) -> None:
 def test_path_is_the_join_of_the_parts(tmp_path: Path, name: str) -> None:
     store = LocalStore(tmp_path)
     assert store.path(name) == os.path.join(store.root, *name.split("/"))
+    if not name.startswith("/"):
+        assert store.join(name) == os.path.join(store.root, name)
 
 
 # --- CVAT ----------------------------------------------------------------------------------

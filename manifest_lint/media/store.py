@@ -91,6 +91,11 @@ class LocalStore:
             return self._prefix + name  # what the join below gives, built in one step
         return os.path.join(self.root, *name.split("/"))
 
+    def join(self, rel: str) -> str:
+        """``os.path.join(root, rel)`` for a relative ``rel`` (one that does not start with
+        a separator), built in one step."""
+        return self._prefix + rel if _POSIX else os.path.join(self.root, rel)
+
     def inside(self, path: str) -> bool:
         """True when ``path`` (links resolved) is the root or below it."""
         return self.real_inside(os.path.realpath(path))

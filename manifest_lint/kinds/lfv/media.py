@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 MIN_SIDE = 64
 MAX_FILE_BYTES = 8 * 1024 * 1024
 BACKGROUND_COLORS = frozenset({"#ffffff", "#000000"})
+_UNSEEN = object()  # a media-map folder not looked at yet
 
 
 class MediaChecker(RemoteMedia):
@@ -139,19 +140,18 @@ class MediaChecker(RemoteMedia):
         return self._inside(self.relative_base, ref)
 
     def _inside(self, folder: Path, rel: str) -> _Located:
-        if folder in self._stores:
-            store = self._stores[folder]
-        else:  # looked at once per run
+        store = self._stores.get(folder, _UNSEEN)
+        if store is _UNSEEN:  # looked at once per run
             store = LocalStore(folder)
             store = self._stores[folder] = store if store.exists() else None
-        if store is None:
+        if not isinstance(store, LocalStore):
             return _Located(skip=f"media folder {_show(folder)} does not exist")
         if not rel or rel.endswith("/"):
             return _Located(skip="reference names a folder")
         reason = escape_reason(rel)
         if reason is not None and not reason.startswith("starts with '~'"):
             return _Located(escape=reason)
-        candidate = os.path.join(store.root, rel)
+        candidate = store.join(rel)  # not absolute: see escape_reason
         real, st = store.resolve(candidate)
         if not store.real_inside(real):
             return _Located(escape=f"resolves to {real}, outside {_show(folder)} (symlink)")
