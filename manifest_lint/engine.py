@@ -75,6 +75,8 @@ def lint_file(
 
     enabled = selection.codes_for(path)
     ctx = CheckContext(path, display, kind, config, settings, enabled, read_path)
+    if facts:  # what a later pass asks the checker for (e.g. the dataset pass's request)
+        ctx.facts.update(facts)
     checkers = KINDS[kind].load_checkers()
     try:
         diags = [d for checker in checkers for d in checker(ctx) if d.code in enabled]

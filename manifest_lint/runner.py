@@ -67,7 +67,7 @@ def run_lint(targets: Iterable[Target], config: Config, settings: Settings) -> l
             results.append(bad)
             continue
         notes: list[str] = [t.note] if t.note else []
-        facts: dict[str, Any] = {}
+        facts: dict[str, Any] = datasets.facts_for(t.path) or {}
         diags = lint_file(t.path, t.display, t.kind, config, settings,
                           _selection_for(t, selection), notes=notes, facts=facts)
         results.append(FileResult(t.path, t.display, t.kind, diags, notes=notes,
@@ -98,10 +98,12 @@ def fix_target(
     selection = _selection_for(t, selection)
     notes: list[str] = []
     facts = {} if facts is None else facts
+    request = dict(facts)  # what the dataset pass asks the checker for, asked every lint
 
     def lint(read_path: Path | None) -> list[Diagnostic]:
         notes[:] = [t.note] if t.note else []
         facts.clear()
+        facts.update(request)
         return lint_file(t.path, t.display, kind, config, settings, selection, read_path,
                          notes, facts)
 

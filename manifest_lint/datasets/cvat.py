@@ -1,49 +1,137 @@
 """The checks of a group of CVAT manifests: the same image file in two manifests (DS102)
 and the same pixels under different names (DS201, from the ``checksum`` values), within
-one manifest and across the group. One map entry per record: the file it names, and its
-checksum."""
+one manifest and across the group.
+
+The CVAT checker leaves per record a 64-bit hash of its checksum and, where two
+manifests' folders nest, of its file (``kinds/cvat/dataset.py``). Only hashes that repeat
+make candidates; the lines of the candidates are read back and their real values decide,
+in file order, exactly as a full walk over every record would (a record whose checksum
+and file are both unique in the group can neither be reported nor change what another
+record gets). A manifest whose own names repeat or are not clean paths has its files
+hashed by reading it once more: only such manifests pay for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 
 from manifest_lint.datasets import rules as R
 from manifest_lint.datasets.checks import Found
-from manifest_lint.kinds.cvat.dataset import records
+from manifest_lint.kinds.cvat import dataset as D
+from manifest_lint.kinds.cvat.dataset import CvatFacts, Record, Resolver, Runs
 
 
-def check_group(manifests: list[tuple[Path, str]], media_root: Path | str | None,
-                counts: dict[str, int]) -> Iterator[Found]:
-    """Diagnostics for the manifests ``(path, display)`` of one group, in order; ``counts``
-    gets the number of records and distinct checksums, for the note."""
-    files: dict[str, tuple[int, int]] = {}  # file -> (manifest index, line)
-    sums: dict[str, tuple[int, int]] = {}  # checksum -> (manifest index, line)
-    for i, (path, display) in enumerate(manifests):
-        for rec in records(path, media_root):
-            counts["records"] = counts.get("records", 0) + 1
-            first = files.setdefault(rec.file, (i, rec.line))
-            if first != (i, rec.line):
-                if first[0] != i:  # the same manifest: CVAT206 reports it
-                    yield path, R.DUPLICATE_REFERENCE.diag(
-                        display, rec.line,
-                        f"image {rec.name!r} ({_show(rec.file)}) is also listed by another "
-                        f"manifest of the group (also in {manifests[first[0]][1]}:{first[1]}); "
-                        "list each image in one manifest",
-                    ), manifests[first[0]][0]
-                continue
-            if rec.checksum is None:
-                continue
-            earlier = sums.setdefault(rec.checksum, (i, rec.line))
-            if earlier != (i, rec.line):
-                where = f"{manifests[earlier[0]][1]}:{earlier[1]}"
-                yield path, R.DUPLICATE_CONTENT.diag(
+@dataclass
+class Manifest:
+    """One member of a group: where its names resolve, and its facts (None: nothing to
+    check, e.g. a video manifest or a file that could not be read)."""
+
+    path: Path
+    display: str
+    resolver: Resolver
+    facts: CvatFacts | None
+
+
+def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[Found]:
+    """Diagnostics for the manifests of one group, in order; ``counts`` gets the number of
+    records and distinct checksums, for the note."""
+    members = [(i, m, m.facts) for i, m in enumerate(manifests) if m.facts is not None]
+    counts["records"] = sum(f.records for _, _, f in members)
+    valid = sum(len(f.sums) for _, _, f in members)
+    counts["checksums"] = valid
+    if not all(f.regular for _, _, f in members):
+        for _, m, f in members:
+            if f.files is None or not f.regular:
+                _hash_files(m, f)
+    sums = _repeated(f.sums for _, _, f in members)
+    files = _repeated(f.files for _, _, f in members if f.files is not None)
+    if not sums and not files:
+        return
+    candidates: list[tuple[int, Record]] = []
+    for i, m, f in members:
+        wanted = _lines(f.sums, f.sum_runs, sums)
+        if f.files is not None and f.file_runs is not None:
+            wanted |= _lines(f.files, f.file_runs, files)
+        for n, body in sorted(D.read_lines(m.path, wanted).items()):
+            rec = D.record_of(n, body, m.resolver)
+            if rec is not None and (
+                    (rec.checksum is not None and D.digest(rec.checksum.encode()) in sums)
+                    or D.digest(D.file_key(rec.file)) in files):
+                candidates.append((i, rec))
+    found = list(_walk(manifests, candidates, counts))
+    yield from found
+
+
+def _walk(manifests: list[Manifest], candidates: list[tuple[int, Record]],
+          counts: dict[str, int]) -> Iterator[Found]:
+    """The records that share a file or a checksum, in file order, judged as a walk over
+    all records would judge them; ``counts["checksums"]`` loses a checksum per repeat."""
+    first_file: dict[str, tuple[int, int]] = {}  # file -> (manifest index, line)
+    first_sum: dict[str, tuple[int, int]] = {}  # checksum -> (manifest index, line)
+    for i, rec in candidates:
+        path, display = manifests[i].path, manifests[i].display
+        first = first_file.setdefault(rec.file, (i, rec.line))
+        if first != (i, rec.line):
+            if rec.checksum is not None:
+                counts["checksums"] -= 1  # not counted by the walk: its file came before
+            if first[0] != i:  # the same manifest: CVAT206 reports it
+                yield path, R.DUPLICATE_REFERENCE.diag(
                     display, rec.line,
-                    f"image {rec.name!r} has the same pixels (checksum {rec.checksum}) as the "
-                    f"image also in {where}; one picture under two names is labelled twice: "
-                    "keep one",
-                ), manifests[earlier[0]][0]
-    counts["checksums"] = len(sums)
+                    f"image {rec.name!r} ({_show(rec.file)}) is also listed by another "
+                    f"manifest of the group (also in {manifests[first[0]].display}:"
+                    f"{first[1]}); list each image in one manifest",
+                ), manifests[first[0]].path
+            continue
+        if rec.checksum is None:
+            continue
+        earlier = first_sum.setdefault(rec.checksum, (i, rec.line))
+        if earlier != (i, rec.line):
+            counts["checksums"] -= 1
+            where = f"{manifests[earlier[0]].display}:{earlier[1]}"
+            yield path, R.DUPLICATE_CONTENT.diag(
+                display, rec.line,
+                f"image {rec.name!r} has the same pixels (checksum {rec.checksum}) as the "
+                f"image also in {where}; one picture under two names is labelled twice: "
+                "keep one",
+            ), manifests[earlier[0]].path
+
+
+def _repeated(arrays: Iterable[array[int]]) -> set[int]:
+    """The values found more than once across ``arrays`` (one set of all values is built;
+    a second pass finds the repeated ones only when there are any)."""
+    arrays = list(arrays)
+    seen: set[int] = set()
+    for a in arrays:
+        seen.update(a)
+    if len(seen) == sum(map(len, arrays)):
+        return set()
+    seen.clear()
+    add = seen.add
+    repeated: set[int] = set()
+    for a in arrays:
+        repeated.update(x for x in a if x in seen or add(x))
+    return repeated
+
+
+def _lines(values: array[int], runs: Runs, wanted: set[int]) -> set[int]:
+    """The lines of the values in ``wanted``."""
+    if not wanted:
+        return set()
+    return {runs.line(k) for k in compress(range(len(values)), map(wanted.__contains__,
+                                                                   values))}
+
+
+def _hash_files(m: Manifest, f: CvatFacts) -> None:
+    """Hash the file of every record by reading the manifest again."""
+    files, runs = array("q"), Runs()
+    for rec in D.records(m.path, m.resolver):
+        files.append(D.digest(D.file_key(rec.file)))
+        runs.add(rec.line)
+    f.files, f.file_runs = files, runs
 
 
 def _show(path: str) -> str:

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from manifest_lint.datasets.checks import Found, check_dataset, summary
-from manifest_lint.datasets.cvat import check_group
+from manifest_lint.datasets.cvat import Manifest, check_group
 from manifest_lint.datasets.entries import FileEntries
 from manifest_lint.datasets.grouping import Dataset, Member, plan
 from manifest_lint.engine import FileResult, Selection, lint_file
 from manifest_lint.kinds.csv import dataset as csv_dataset
+from manifest_lint.kinds.cvat.dataset import REQUEST, CvatFacts, Resolver
 from manifest_lint.kinds.lfv import dataset as lfv_dataset
 from manifest_lint.rules import select_codes
 
@@ -40,10 +41,22 @@ class DatasetPass:
         self._wanted = {m.path.resolve() for d in self.datasets if not d.cvat
                         for m in d.members}
         self._entries: dict[Path, FileEntries] = {}
+        # CVAT members: where their names resolve, and whether their files are hashed
+        self._requests: dict[Path, tuple[Resolver, bool]] = {}
+        root = self._cvat_media_root()
+        for d in self.datasets:
+            if d.cvat:
+                self._requests |= _cvat_requests(d, root)
+        self._wanted |= set(self._requests)
+        self._cvat: dict[Path, CvatFacts | None] = {}
 
     def facts_for(self, path: Path) -> dict[str, Any] | None:
-        """A dict to collect the checker's facts in when ``path`` is in a dataset."""
-        return {} if self.wants(path) else None
+        """A dict to collect the checker's facts in when ``path`` is in a dataset (for a
+        CVAT manifest it holds the request the CVAT checker answers)."""
+        if not self.wants(path):
+            return None
+        request = self._requests.get(path.resolve())
+        return {} if request is None else {REQUEST: request}
 
     def wants(self, path: Path) -> bool:
         """Whether the facts of ``path`` are needed (it is in a dataset)."""
@@ -51,6 +64,10 @@ class DatasetPass:
 
     def collect(self, path: Path, display: str, kind: str, facts: dict[str, Any]) -> None:
         """Keep the compact entries of a linted file (the rest of its facts is dropped)."""
+        if kind == "cvat":
+            got = facts.get(REQUEST)
+            self._cvat[path.resolve()] = got if isinstance(got, CvatFacts) else None
+            return
         self._entries[path.resolve()] = _entries(kind, path, display, facts)
 
     def finish(self, results: list[FileResult]) -> None:
@@ -86,6 +103,7 @@ class DatasetPass:
                 first = next(m for m in ds.members if m.target)
                 by_path[first.path.resolve()].notes.append(note)
         self._entries.clear()
+        self._cvat.clear()
 
     @staticmethod
     def _internal(ds: Dataset, exc: Exception) -> list[Found]:
@@ -101,8 +119,9 @@ class DatasetPass:
         head = f"dataset {ds.name!r} ({ds.how})"
         if ds.cvat:
             counts: dict[str, int] = {}
-            manifests = [(m.path, m.display) for m in ds.members]
-            found = list(check_group(manifests, self._cvat_media_root(), counts))
+            manifests = [Manifest(m.path, m.display, self._requests[m.path.resolve()][0],
+                                  self._cvat_of(m)) for m in ds.members]
+            found = list(check_group(manifests, counts))
             n = len(manifests)
             if n == 1:  # a manifest alone is checked for repeated checksums, without a note
                 return found, ""
@@ -125,6 +144,19 @@ class DatasetPass:
             return None
         return configured if configured.startswith("s3://") else self.config.root / configured
 
+    def _cvat_of(self, m: Member) -> CvatFacts | None:
+        """The facts of a CVAT member; one this run did not lint is linted quietly, without
+        its media, for them."""
+        key = m.path.resolve()
+        if key in self._cvat or m.target:
+            return self._cvat.get(key)
+        facts = self.facts_for(m.path) or {}
+        settings = replace(self.settings, progress=False, fixing=False, no_media=True)
+        lint_file(m.path, m.display, m.kind, self.config, settings, self.selection,
+                  facts=facts)
+        got = facts.get(REQUEST)
+        return got if isinstance(got, CvatFacts) else None
+
     def _of(self, m: Member) -> FileEntries:
         """The entries of a member; a member this run did not lint is linted quietly (its
         own diagnostics are not reported) for them."""
@@ -144,6 +176,26 @@ class DatasetPass:
 def _entries(kind: str, path: Path, display: str, facts: dict[str, Any]) -> FileEntries:
     module = csv_dataset if kind == "csv" else lfv_dataset
     return module.entries(path, display, facts)
+
+
+def _cvat_requests(ds: Dataset, root: Path | str | None
+                   ) -> dict[Path, tuple[Resolver, bool]]:
+    """Per member of a CVAT group, its resolver and whether its files must be hashed: only
+    when another member's names resolve in the same folder, or in one inside or around
+    it (otherwise its clean names cannot meet theirs)."""
+    resolvers = {m.path.resolve(): Resolver(m.path, root) for m in ds.members}
+    folders: dict[str, int] = {}
+    for r in resolvers.values():
+        folders[r.folder()] = folders.get(r.folder(), 0) + 1
+    nested: set[str] = {f for f, k in folders.items() if k > 1}
+    for f in folders:
+        cut = f.rstrip("/")
+        while (cut := cut.rpartition("/")[0]):
+            if cut + "/" in folders:
+                nested |= {f, cut + "/"}
+        if "/" in folders and f != "/":
+            nested |= {f, "/"}
+    return {key: (r, r.folder() in nested) for key, r in resolvers.items()}
 
 
 def _also(ds: Dataset) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
@@ -26,6 +27,7 @@ from manifest_lint.kinds.common import (
     with_newline,
 )
 from manifest_lint.kinds.cvat import rules as R
+from manifest_lint.kinds.cvat.dataset import REQUEST, Collector
 from manifest_lint.kinds.cvat.header import HeaderChecks
 from manifest_lint.kinds.cvat.media import ImageMedia
 from manifest_lint.kinds.cvat.reading import Keys, Lines, Order, json_error, json_type, loads
@@ -35,6 +37,7 @@ from manifest_lint.kinds.cvat.state import Diags
 from manifest_lint.kinds.cvat.structure import (
     IMAGE_RECORD,
     IMAGE_RECORD_AFTER_NEWLINE,
+    IMAGE_RECORD_AND_CHECKSUM,
     KEY_SEPARATOR,
     NAME_ENDS_WITH_EXTENSION,
     key_of_match,
@@ -98,6 +101,8 @@ class _Checker(HeaderChecks, RecordChecks):
         self.held: list[Diagnostic] = []  # video diagnostics waiting for a regenerating fix
         self.prev_record: VideoRecord | None = None
         self.length: int | None = None  # video length from the properties, when valid
+        request = ctx.facts.get(REQUEST)  # (Resolver, files?) when the dataset pass asks
+        self.collect = Collector(*request) if isinstance(request, tuple) else None
 
     # ------------------------------------------------------------------ driving
 
@@ -128,19 +133,29 @@ class _Checker(HeaderChecks, RecordChecks):
     def _blocks(self, f: BinaryIO, lines: Lines) -> Iterator[Diagnostic]:
         """The fast path: validate blocks of canonical image records at once."""
         keys_seen = self.keys
+        collect = self.collect
+        sums: list[bytes] = []
         while True:
             buf = f.read(BLOCK_SIZE)
             if not buf:
                 return
             if buf[-1:] != b"\n":
                 buf += f.readline()
-            keys = IMAGE_RECORD_AFTER_NEWLINE.findall(b"\n" + buf)
+            if collect is None:
+                keys = IMAGE_RECORD_AFTER_NEWLINE.findall(b"\n" + buf)
+            else:  # the checksums too, from the same scan
+                pairs = IMAGE_RECORD_AND_CHECKSUM.findall(b"\n" + buf)
+                keys = list(map(itemgetter(0), pairs))
+                sums = list(map(itemgetter(1), pairs))
+                del pairs
             count = buf.count(b"\n")
             if (keys and len(keys) == count and buf[-1:] == b"\n"
                     and NAME_ENDS_WITH_EXTENSION.search(buf) is None
                     and (bodies := self._block_bodies(buf)) is not None):
                 first = lines.n + 1
                 keys_seen.add_block(keys, first)
+                if collect is not None:
+                    collect.block(first, keys, sums)
                 self.records += count
                 lines.n += count
                 self.empty = False
@@ -176,6 +191,9 @@ class _Checker(HeaderChecks, RecordChecks):
         yield from decode_diagnostic(self.ctx, self.decoder.problem, R.ENCODING)
         if self.keys.collisions:
             yield from self._duplicates()
+        if self.collect is not None and self.kind == "images":
+            self.collect.facts.regular &= not self.keys.collisions
+            self.ctx.facts[REQUEST] = self.collect.facts
         if self.images is not None:
             yield from self.images.finish()
             self.ctx.facts["sizes"] = self.images.sizes  # for reports
@@ -285,6 +303,8 @@ class _Checker(HeaderChecks, RecordChecks):
                     self.records += 1
                     self.empty = False
                     self.keys.add(key_of_match(m), n)
+                    if self.collect is not None:
+                        self.collect.canonical(n, key_of_match(m), body)
                     if isinstance(obj, dict):
                         yield from self._image_followups(n, body, obj, [], None)
                     return

@@ -55,6 +55,8 @@ class RecordChecks(CheckerState):
                 self.path, n, f"record needs string name and extension{video}")
             return
         clean = self._name(n, obj, name, ext, diags)
+        if self.collect is not None:
+            self.collect.record(n, name + ext, obj.get("checksum"), clean)
         if SURROGATE.search(name + ext) or any(map(SURROGATE.search, _strings_of(obj))):
             warn = not_utf8(self.path, n, [("name", name + ext),
                                            *(("related image", r) for r in _strings_of(obj))])

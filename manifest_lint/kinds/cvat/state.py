@@ -14,6 +14,7 @@ from manifest_lint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
+    from manifest_lint.kinds.cvat.dataset import Collector
     from manifest_lint.kinds.cvat.media import ImageMedia
     from manifest_lint.kinds.cvat.reading import Keys, Lines, Order
     from manifest_lint.kinds.cvat.video import VideoHeader, VideoRecord
@@ -46,6 +47,7 @@ class CheckerState:
     held: list[Diagnostic]
     prev_record: VideoRecord | None
     length: int | None
+    collect: Collector | None  # the dataset pass's facts, when it asks
 
     def _parse(self, n: int, body: bytes) -> Diags:
         raise NotImplementedError
