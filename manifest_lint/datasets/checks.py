@@ -12,6 +12,7 @@ from pathlib import Path
 from manifest_lint.datasets import rules as R
 from manifest_lint.datasets.entries import FileEntries
 from manifest_lint.diagnostics import Diagnostic
+from manifest_lint.kinds.lfv.sizes import majority_size
 
 MAX_LABELS = 100
 MIN_PER_LABEL = 10
@@ -99,18 +100,15 @@ def image_sizes(files: list[FileEntries]) -> Iterator[Found]:
     """DS301: images whose size is not the project's majority size, except those their own
     file already reports (LFV405 flags each file's minority sizes)."""
     files = primary(files)
-    totals: Counter[tuple[int, int]] = Counter()
-    for f in files:
-        for size, lines in f.sizes.items():
-            totals[size] += len(lines)
-    if len(totals) < 2:
+    if len({size for f in files for size in f.sizes}) < 2:
         return
-    major, count = totals.most_common(1)[0]
-    total = sum(totals.values())
+    major, count = majority_size((size, len(lines), (i, min(lines)))
+                                 for i, f in enumerate(files) for size, lines in f.sizes.items())
+    total = sum(len(lines) for f in files for lines in f.sizes.values())
     for f in files:
         if not f.sizes:
             continue
-        own = max(f.sizes.items(), key=lambda kv: (len(kv[1]), -kv[1][0]))[0]
+        own = majority_size((s, len(v), (min(v),)) for s, v in f.sizes.items())[0]
         if own == major:
             continue
         for line in f.sizes[own]:

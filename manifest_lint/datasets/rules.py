@@ -82,7 +82,9 @@ IMAGE_SIZE = rule(
 "All images in a project must have the same dimensions" (model-create-dataset.md): the
 training and the test dataset together. Each file may be consistent on its own (LFV405
 checks that) while the test images differ from the training images. Reported for the
-images whose size is not the project's majority size, when media are reachable.
+images whose size is not the project's majority size, when media are reachable. The
+majority size is the one most images have; on a tie, the size seen first (training files
+before test files, then by line), the same rule LFV405 applies within one file.
 """,
     bad="train images 640x480, test images 1024x768",
     good="every image of train and test is 640x480",

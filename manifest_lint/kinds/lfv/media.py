@@ -36,6 +36,7 @@ from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.mediamap import MediaRoot, parse_media_map
 from manifest_lint.kinds.lfv.probes import MAX_SIDE, Probe, probe_files, valid_outcome
 from manifest_lint.kinds.lfv.remote import MediaTask, RemoteMedia, _Located
+from manifest_lint.kinds.lfv.sizes import majority_size
 from manifest_lint.media.executor import Backend, OrderedWork, process_pool, worker_count
 from manifest_lint.media.store import LocalStore, escape_reason
 from manifest_lint.rules import Rule
@@ -384,7 +385,7 @@ class MediaChecker(RemoteMedia):
         if len(self.sizes) < 2 or not self.enabled(R.SIZE_MISMATCH):
             return
         total = sum(len(v) for v in self.sizes.values())
-        major, major_lines = max(self.sizes.items(), key=lambda kv: (len(kv[1]), -kv[1][0]))
+        major, count = majority_size((s, len(v), (min(v),)) for s, v in self.sizes.items())
         for size, lines in self.sizes.items():
             if size == major:
                 continue
@@ -392,7 +393,7 @@ class MediaChecker(RemoteMedia):
                 yield R.SIZE_MISMATCH.diag(
                     self.display, line,
                     f"image is {size[0]}x{size[1]} but most images of this dataset "
-                    f"({len(major_lines)} of {total}) are {major[0]}x{major[1]}; all images "
+                    f"({count} of {total}) are {major[0]}x{major[1]}; all images "
                     "must have the same size: resize it",
                 )
 

@@ -53,7 +53,9 @@ SIZE_MISMATCH = rule(
     "Images of one dataset do not all have the same width and height.",
     why="""
 "All images in the dataset must have the same dimensions." Every image whose stored size
-differs from the majority size is reported; the message names the majority size.
+differs from the majority size is reported; the message names the majority size. The
+majority size is the one most images have; on a tie, the size seen first (on the earliest
+line), the same rule DS301 applies to a whole project.
 """,
     bad="img1.jpg 640x480, img2.jpg 1024x768",
     good="img1.jpg 640x480, img2.jpg 640x480",

@@ -1,0 +1,212 @@
+"""The CVAT side of the dataset pass from the checker's compact facts (hashes, line runs):
+the same diagnostics and note as a full walk over every record, hash collisions never
+reported, and the majority-size tie shared by LFV405 and DS301."""
+
+from __future__ import annotations
+
+import json
+import random
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from manifest_lint.config import load_config
+from manifest_lint.context import Settings
+from manifest_lint.datasets import rules as DR
+from manifest_lint.datasets.checks import image_sizes
+from manifest_lint.datasets.entries import FileEntries
+from manifest_lint.discovery import discover
+from manifest_lint.kinds.cvat import dataset as D
+from manifest_lint.kinds.lfv.sizes import majority_size
+from manifest_lint.runner import run_lint
+
+Row = tuple[str, int, str, str]
+
+
+def lint_ds(folder: Path, settings: Settings | None = None,
+            paths: list[Path] | None = None) -> tuple[list[Row], list[str]]:
+    """DS diagnostics (display, line, code, message) and notes of a run over ``folder``."""
+    config = load_config(None, folder)
+    targets = list(discover(paths or [Path(".")], config))
+    results = run_lint(targets, config, settings or Settings(no_media=True))
+    rows = [(r.display, d.line, d.code, d.message) for r in results for d in r.diagnostics
+            if d.code.startswith("DS")]
+    notes = [n for r in results for n in r.notes if n.startswith("dataset")]
+    return sorted(rows), notes
+
+
+def reference(manifests: list[Path], displays: list[str], base: Path | None
+              ) -> tuple[list[Row], dict[str, int]]:
+    """What the pass reported before it kept compact facts: a walk over every record with
+    a map of every file and every checksum (the code it replaced)."""
+    files: dict[str, tuple[int, int]] = {}
+    sums: dict[str, tuple[int, int]] = {}
+    rows: list[Row] = []
+    records = 0
+    for i, path in enumerate(manifests):
+        for rec in D.records(path, D.Resolver(path, base)):
+            records += 1
+            first = files.setdefault(rec.file, (i, rec.line))
+            if first != (i, rec.line):
+                if first[0] != i:
+                    rows.append((displays[i], rec.line, "DS102", DR.DUPLICATE_REFERENCE.diag(
+                        displays[i], rec.line,
+                        f"image {rec.name!r} ({Path(rec.file).relative_to(Path.cwd())}) is "
+                        "also listed by another manifest of the group (also in "
+                        f"{displays[first[0]]}:{first[1]}); list each image in one manifest",
+                    ).message))
+                continue
+            if rec.checksum is None:
+                continue
+            earlier = sums.setdefault(rec.checksum, (i, rec.line))
+            if earlier != (i, rec.line):
+                rows.append((displays[i], rec.line, "DS201", DR.DUPLICATE_CONTENT.diag(
+                    displays[i], rec.line,
+                    f"image {rec.name!r} has the same pixels (checksum {rec.checksum}) as the "
+                    f"image also in {displays[earlier[0]]}:{earlier[1]}; one picture under "
+                    "two names is labelled twice: keep one").message))
+    return sorted(rows), {"records": records, "checksums": len(sums)}
+
+
+def canonical(name: str, checksum: str) -> str:
+    return json.dumps({"name": name, "extension": ".jpg", "width": 8, "height": 8,
+                       "meta": {"related_images": []}, "checksum": checksum},
+                      separators=(",", ":"))
+
+
+def random_lines(rng: random.Random, names: list[str], sums: list[str]) -> Iterator[str]:
+    """Image record lines, canonical and not: repeats, unclean names, bad checksums."""
+    for _ in range(rng.randint(1, 30)):
+        name, checksum = rng.choice(names), rng.choice(sums)
+        roll = rng.random()
+        if roll < 0.1:
+            checksum = "NOT-A-CHECKSUM"
+        elif roll < 0.2:
+            name = "./" + name  # not clean: the same file as `name`
+        elif roll < 0.25:
+            name = name.replace("/", "//")
+        elif roll < 0.3:
+            yield ""  # a blank line
+            continue
+        line = canonical(name, checksum)
+        if rng.random() < 0.2:
+            line = line.replace(",", ", ")  # not canonical: the slow path
+        yield line
+
+
+def write(path: Path, lines: list[str], newline: str = "\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(newline.join(['{"version":"1.1"}', '{"type":"images"}', *lines,
+                                   ""]).encode())
+    return path
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_compact_facts_report_what_a_full_walk_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(seed)
+    folders = ["g", "g/sub", "g/sub/deeper", "g/other"]
+    names = ["a", "b", "sub/a", "sub/c", "sub/deeper/a", "other/x", "d/e"]
+    sums = [f"{i:032x}" for i in range(1, 9)]
+    paths: list[Path] = []
+    for folder in rng.sample(folders, rng.randint(1, len(folders))):
+        lines = list(random_lines(rng, names, sums))
+        if rng.random() < 0.5:  # a clean manifest: each name once, canonical lines
+            picked = rng.sample(names, rng.randint(1, len(names)))
+            lines = [canonical(n, rng.choice(sums)) for n in picked]
+        newline = rng.choice(["\n", "\n", "\r\n", "\r"])
+        paths.append(write(tmp_path / folder / "manifest.jsonl", lines, newline))
+    media = rng.random() < 0.3
+    if media:
+        (tmp_path / "manifest-lint.toml").write_text('[cvat]\nmedia-root = "g"\n')
+    paths.sort()
+    displays = [p.relative_to(tmp_path).as_posix() for p in paths]
+    want, counts = reference(paths, displays, tmp_path / "g" if media else None)
+    got, notes = lint_ds(tmp_path)
+    assert got == want
+    if len(paths) > 1:
+        assert (f"{len(paths)} CVAT manifests, {counts['records']:,} image records, "
+                f"{counts['checksums']:,} distinct checksums") in notes[0]
+
+
+@pytest.mark.parametrize("fake", [lambda b: 7, len])
+def test_hash_collisions_are_never_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            fake: object) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "d" / "manifest.jsonl",
+          [canonical("a", "1" * 32), canonical("sub/b", "2" * 32), canonical("c", "3" * 32)])
+    write(tmp_path / "d" / "sub" / "manifest.jsonl",
+          [canonical("x", "4" * 32), canonical("y", "5" * 32)])
+    clean, note = lint_ds(tmp_path)
+    assert clean == [] and "5 image records, 5 distinct checksums" in note[0]
+    monkeypatch.setattr(D, "digest", fake)  # every checksum and file "collides"
+    assert lint_ds(tmp_path) == (clean, note)
+    write(tmp_path / "d" / "sub" / "manifest.jsonl",
+          [canonical("b", "4" * 32), canonical("y", "1" * 32)])
+    dirty = lint_ds(tmp_path)
+    assert [r[:3] for r in dirty[0]] == [("d/sub/manifest.jsonl", 3, "DS102"),
+                                         ("d/sub/manifest.jsonl", 4, "DS201")]
+    monkeypatch.setattr(D, "digest", hash)
+    assert lint_ds(tmp_path) == dirty
+
+
+def test_a_lone_manifest_with_repeated_records(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # CVAT206 reports the repeated record; its checksum is not a second picture (DS201)
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "manifest.jsonl",
+          [canonical("a", "1" * 32), canonical("b", "2" * 32), canonical("a", "1" * 32),
+           canonical("./c", "2" * 32)])
+    rows, notes = lint_ds(tmp_path)
+    assert [r[:3] for r in rows] == [("manifest.jsonl", 6, "DS201")]
+    assert "also in manifest.jsonl:4" in rows[0][3] and notes == []
+
+
+def test_read_lines_counts_every_kind_of_line_end(tmp_path: Path) -> None:
+    path = tmp_path / "m"
+    path.write_bytes(b"\xef\xbb\xbfone\ntwo\r\nthree\nfour")
+    assert D.read_lines(path, [1, 2, 4, 9]) == {1: b"one", 2: b"two", 4: b"four"}
+    path.write_bytes(b"one\rtwo\r\nthree\nfour\n")
+    assert D.read_lines(path, [2, 3]) == {2: b"two", 3: b"three"}
+    big = b"".join(b"%d\n" % i for i in range(1, 400_001))
+    path.write_bytes(big)
+    assert D.read_lines(path, [1, 300_000, 400_000]) == {
+        1: b"1", 300_000: b"300000", 400_000: b"400000"}
+
+
+def test_runs_map_indexes_to_lines() -> None:
+    runs = D.Runs()
+    runs.add(3, 4)  # lines 3-6
+    runs.add(7)
+    runs.add(10, 2)
+    assert [runs.line(i) for i in range(7)] == [3, 4, 5, 6, 7, 10, 11]
+
+
+# --- one majority size for LFV405 and DS301 -----------------------------------------------
+
+def test_majority_size_on_a_tie_is_the_size_seen_first() -> None:
+    assert majority_size([((64, 64), 2, (5,)), ((32, 32), 2, (2,))]) == ((32, 32), 2)
+    assert majority_size([((64, 64), 3, (5,)), ((32, 32), 2, (2,))]) == ((64, 64), 3)
+    assert majority_size([((64, 64), 1, (1, 1)), ((32, 32), 1, (0, 9))]) == ((32, 32), 1)
+
+
+def sized(name: str, sizes: dict[tuple[int, int], list[int]]) -> FileEntries:
+    return FileEntries(Path(name), name, "lfv",
+                       sizes={s: array("L", lines) for s, lines in sizes.items()})
+
+
+def test_ds301_tie_within_a_file_agrees_with_lfv405() -> None:
+    # 1:1 in train; the size of line 2 came first in the file, whatever the map's order:
+    # LFV405 calls it the file's majority, so DS301 must not call it the minority
+    train = sized("train.manifest", {(64, 64): [5], (32, 32): [2]})
+    assert list(image_sizes([train, sized("test.manifest", {})])) == []
+
+
+def test_ds301_tie_across_files_goes_to_the_training_size() -> None:
+    train = sized("train.manifest", {(64, 64): [3]})
+    test = sized("test.manifest", {(32, 32): [1]})
+    found = [(p.name, d.line, d.code) for p, d, _ in image_sizes([train, test])]
+    assert found == [("test.manifest", 1, "DS301")]
