@@ -226,6 +226,33 @@ def make_cvat(n: int) -> Path:
     return path
 
 
+def make_cvat_group(n: int) -> Path:
+    """A CVAT group: ``a/manifest.jsonl`` and ``b/manifest.jsonl``, ``n`` image records
+    each (sorted names, random checksums), with 10 checksums of ``a`` repeated in ``b`` and
+    5 repeated within ``a`` (DS201)."""
+    folder = DATA / f"cvat_group_{n}"
+    if _marker(folder / "done", {"n": n, "v": 1}):
+        return folder
+    rng = random.Random(11)
+    a_sums = [f"{rng.getrandbits(128):032x}" for _ in range(n)]
+    for k in range(5):
+        a_sums[n // 2 + k] = a_sums[k * 7]
+    b_sums = [f"{rng.getrandbits(128):032x}" for _ in range(n)]
+    for k in range(10):
+        b_sums[(k + 1) * (n // 11)] = a_sums[k * 13 + 1]
+    for part, sums in (("a", a_sums), ("b", b_sums)):
+        path = folder / part / "manifest.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('{"version":"1.1"}\n{"type":"images"}\n')
+            for i, checksum in enumerate(sums):
+                f.write(json.dumps({
+                    "name": f"frames/{part}_{i:07d}", "extension": ".jpg", "width": 1024,
+                    "height": 768, "meta": {"related_images": []}, "checksum": checksum,
+                }, separators=(",", ":")) + "\n")
+    return folder
+
+
 LOAD_AT_START = os.getloadavg()
 PLANTED = 1_000  # duplicates and invalid classes each, in the seed layout
 
@@ -386,7 +413,7 @@ def main() -> None:
     ap.add_argument("--size", choices=sorted(SIZES), default="small")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="update the table in bench/README.md")
-    ap.add_argument("--only", default="", help="comma-separated case numbers (1-10)")
+    ap.add_argument("--only", default="", help="comma-separated case numbers (1-11)")
     args = ap.parse_args()
     # measure what an installed copy does: pip writes bytecode, so children may too (with
     # PYTHONDONTWRITEBYTECODE every run compiles our modules again, +40 ms of start-up)
@@ -448,6 +475,23 @@ def main() -> None:
         rows.append(ratio_row(f"{label} (limit: the same lint with --ignore DS)", s["ours"],
                               s["limit"], 1.15))
         mem.append(ratio_row(f"peak memory, {label}", s["ours"], s["limit"], 1.5, "mem"))
+    if want(11):
+        half = n // 2
+        folder = make_cvat_group(half)
+        base = [*CLI, "lint", "-f", "json", "--no-media", "--no-cache",
+                str(folder / "a" / "manifest.jsonl"), str(folder / "b" / "manifest.jsonl")]
+        shared = ["--media-root", str(folder)]  # one media folder: DS102's file hashes too
+        s = measure({"ours": base, "limit": [*base, "--ignore", "DS"],
+                     "shared_ours": [*base, *shared], "shared_limit": [*base, *shared, "--ignore",
+                                                                  "DS"]}, rep)
+        for key, how in (("", "a task folder each"), ("shared_", "one media root")):
+            label = (f"11. CVAT group, 2 manifests of {half:,} records, {how} "
+                     "(15 repeated checksums)")
+            ours = s[key + "ours"]
+            rows.append(ratio_row(f"{label} (limit: the same lint with --ignore DS)", ours,
+                                  s[key + "limit"], 1.15))
+            mem.append(ratio_row(f"peak memory, {label}", ours, s[key + "limit"], 1.5,
+                                 "mem"))
     if want(4):
         rows.extend(media_cases(make_images(k), k, max(1, rep // 2)))
     if want(5) or want(9):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -132,9 +132,16 @@ def test_compact_facts_report_what_a_full_walk_reports(
                 f"{counts['checksums']:,} distinct checksums") in notes[0]
 
 
-@pytest.mark.parametrize("fake", [lambda b: 7, len])
+def collide(monkeypatch: pytest.MonkeyPatch, fake: Callable[[bytes], int]) -> None:
+    """Make the kept values of files and checksums ``fake`` of their bytes."""
+    monkeypatch.setattr(D, "digest", fake)
+    monkeypatch.setattr(D, "checksum_value", fake)
+    monkeypatch.setattr(D, "checksum_values", lambda xs: array("q", map(fake, xs)))
+
+
+@pytest.mark.parametrize("fake", [lambda b: 7, lambda b: b[-1] % 3])
 def test_hash_collisions_are_never_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            fake: object) -> None:
+                                            fake: Callable[[bytes], int]) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "d" / "manifest.jsonl",
           [canonical("a", "1" * 32), canonical("sub/b", "2" * 32), canonical("c", "3" * 32)])
@@ -142,14 +149,15 @@ def test_hash_collisions_are_never_reported(tmp_path: Path, monkeypatch: pytest.
           [canonical("x", "4" * 32), canonical("y", "5" * 32)])
     clean, note = lint_ds(tmp_path)
     assert clean == [] and "5 image records, 5 distinct checksums" in note[0]
-    monkeypatch.setattr(D, "digest", fake)  # every checksum and file "collides"
+    collide(monkeypatch, fake)  # checksums and files "collide"
     assert lint_ds(tmp_path) == (clean, note)
     write(tmp_path / "d" / "sub" / "manifest.jsonl",
           [canonical("b", "4" * 32), canonical("y", "1" * 32)])
     dirty = lint_ds(tmp_path)
     assert [r[:3] for r in dirty[0]] == [("d/sub/manifest.jsonl", 3, "DS102"),
                                          ("d/sub/manifest.jsonl", 4, "DS201")]
-    monkeypatch.setattr(D, "digest", hash)
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
     assert lint_ds(tmp_path) == dirty
 
 
@@ -175,6 +183,31 @@ def test_read_lines_counts_every_kind_of_line_end(tmp_path: Path) -> None:
     path.write_bytes(big)
     assert D.read_lines(path, [1, 300_000, 400_000]) == {
         1: b"1", 300_000: b"300000", 400_000: b"400000"}
+
+
+def test_read_lines_from_anchors(tmp_path: Path) -> None:
+    path = tmp_path / "m"
+    lines = [b"line %d" % i for i in range(1, 200_001)]
+    path.write_bytes(b"\n".join(lines))  # no LF after the last line
+    anchors = D.Anchors()
+    offset = 0
+    for n, body in enumerate(lines, 1):
+        if n % 5_000 == 1:
+            anchors.add(n, offset)
+        offset += len(body) + 1
+    wanted = [1, 2, 4_999, 5_000, 5_001, 123_457, 199_999, 200_000, 200_001]
+    got = D.read_lines(path, wanted, anchors)
+    assert got == {n: lines[n - 1] for n in wanted if n <= 200_000}
+    assert D.read_lines(path, wanted) == got
+
+
+def test_block_checksums_of_lines_of_one_length_and_of_many() -> None:
+    sums = [f"{i * 7919:032x}" for i in range(1, 40)]
+    same = "".join(canonical(f"img_{i:03d}", c) + "\n" for i, c in enumerate(sums)).encode()
+    mixed = "".join(canonical("i" * (i % 4 + 1), c) + "\n" for i, c in enumerate(sums)).encode()
+    want = [D.checksum_value(c.encode()) for c in sums]
+    assert list(D.block_checksums(same, len(sums))) == want
+    assert list(D.block_checksums(mixed, len(sums))) == want
 
 
 def test_runs_map_indexes_to_lines() -> None:

@@ -24,6 +24,9 @@ from manifest_lint.datasets.checks import Found
 from manifest_lint.kinds.cvat import dataset as D
 from manifest_lint.kinds.cvat.dataset import CvatFacts, Record, Resolver, Runs
 
+CHUNK = 1 << 14  # values added to the set at once
+FEW = 16  # up to this many repeated values are searched for, not walked to
+
 
 @dataclass
 class Manifest:
@@ -56,11 +59,12 @@ def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[F
         wanted = _lines(f.sums, f.sum_runs, sums)
         if f.files is not None and f.file_runs is not None:
             wanted |= _lines(f.files, f.file_runs, files)
-        for n, body in sorted(D.read_lines(m.path, wanted).items()):
+        for n, body in sorted(D.read_lines(m.path, wanted, f.anchors).items()):
             rec = D.record_of(n, body, m.resolver)
             if rec is not None and (
-                    (rec.checksum is not None and D.digest(rec.checksum.encode()) in sums)
-                    or D.digest(D.file_key(rec.file)) in files):
+                    (rec.checksum is not None
+                     and D.checksum_value(rec.checksum.encode("ascii")) in sums)
+                    or (files and D.file_value(D.file_key(rec.file)) in files)):
                 candidates.append((i, rec))
     found = list(_walk(manifests, candidates, counts))
     yield from found
@@ -101,35 +105,52 @@ def _walk(manifests: list[Manifest], candidates: list[tuple[int, Record]],
 
 
 def _repeated(arrays: Iterable[array[int]]) -> set[int]:
-    """The values found more than once across ``arrays`` (one set of all values is built;
-    a second pass finds the repeated ones only when there are any)."""
-    arrays = list(arrays)
+    """The values found more than once across ``arrays``: one set of all values, filled a
+    chunk at a time; a chunk's values seen before are found by the set, and only a chunk
+    that repeats a value of its own is walked value by value."""
     seen: set[int] = set()
-    for a in arrays:
-        seen.update(a)
-    if len(seen) == sum(map(len, arrays)):
-        return set()
-    seen.clear()
-    add = seen.add
     repeated: set[int] = set()
     for a in arrays:
-        repeated.update(x for x in a if x in seen or add(x))
+        for start in range(0, len(a), CHUNK):
+            chunk = a[start:start + CHUNK]
+            before = seen.intersection(chunk) if seen else set()
+            size = len(seen)
+            seen.update(chunk)
+            if len(seen) - size + len(before) < len(chunk):  # a value twice in the chunk
+                once: set[int] = set()
+                for x in chunk:
+                    if x in once:
+                        repeated.add(x)
+                    once.add(x)
+            repeated |= before
     return repeated
 
 
 def _lines(values: array[int], runs: Runs, wanted: set[int]) -> set[int]:
-    """The lines of the values in ``wanted``."""
+    """The lines of the values in ``wanted``: a few are searched for in the bytes of
+    ``values``, many by one walk."""
     if not wanted:
         return set()
-    return {runs.line(k) for k in compress(range(len(values)), map(wanted.__contains__,
-                                                                   values))}
+    if len(wanted) > FEW:
+        found: Iterable[int] = compress(range(len(values)), map(wanted.__contains__, values))
+    else:
+        raw, size = values.tobytes(), values.itemsize
+        found = []
+        for v in wanted:
+            needle = array(values.typecode, (v,)).tobytes()
+            at = raw.find(needle)
+            while at >= 0:
+                if at % size == 0:
+                    found.append(at // size)
+                at = raw.find(needle, at + 1)
+    return {runs.line(k) for k in found}
 
 
 def _hash_files(m: Manifest, f: CvatFacts) -> None:
     """Hash the file of every record by reading the manifest again."""
     files, runs = array("q"), Runs()
     for rec in D.records(m.path, m.resolver):
-        files.append(D.digest(D.file_key(rec.file)))
+        files.append(D.file_value(D.file_key(rec.file)))
         runs.add(rec.line)
     f.files, f.file_runs = files, runs
 

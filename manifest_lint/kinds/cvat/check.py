@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
@@ -27,7 +26,7 @@ from manifest_lint.kinds.common import (
     with_newline,
 )
 from manifest_lint.kinds.cvat import rules as R
-from manifest_lint.kinds.cvat.dataset import REQUEST, Collector
+from manifest_lint.kinds.cvat.dataset import REQUEST, Collector, block_checksums
 from manifest_lint.kinds.cvat.header import HeaderChecks
 from manifest_lint.kinds.cvat.media import ImageMedia
 from manifest_lint.kinds.cvat.reading import Keys, Lines, Order, json_error, json_type, loads
@@ -37,7 +36,6 @@ from manifest_lint.kinds.cvat.state import Diags
 from manifest_lint.kinds.cvat.structure import (
     IMAGE_RECORD,
     IMAGE_RECORD_AFTER_NEWLINE,
-    IMAGE_RECORD_AND_CHECKSUM,
     KEY_SEPARATOR,
     NAME_ENDS_WITH_EXTENSION,
     key_of_match,
@@ -134,20 +132,14 @@ class _Checker(HeaderChecks, RecordChecks):
         """The fast path: validate blocks of canonical image records at once."""
         keys_seen = self.keys
         collect = self.collect
-        sums: list[bytes] = []
         while True:
+            offset = _tell(f) if collect is not None else -1
             buf = f.read(BLOCK_SIZE)
             if not buf:
                 return
             if buf[-1:] != b"\n":
                 buf += f.readline()
-            if collect is None:
-                keys = IMAGE_RECORD_AFTER_NEWLINE.findall(b"\n" + buf)
-            else:  # the checksums too, from the same scan
-                pairs = IMAGE_RECORD_AND_CHECKSUM.findall(b"\n" + buf)
-                keys = list(map(itemgetter(0), pairs))
-                sums = list(map(itemgetter(1), pairs))
-                del pairs
+            keys = IMAGE_RECORD_AFTER_NEWLINE.findall(b"\n" + buf)
             count = buf.count(b"\n")
             if (keys and len(keys) == count and buf[-1:] == b"\n"
                     and NAME_ENDS_WITH_EXTENSION.search(buf) is None
@@ -155,7 +147,7 @@ class _Checker(HeaderChecks, RecordChecks):
                 first = lines.n + 1
                 keys_seen.add_block(keys, first)
                 if collect is not None:
-                    collect.block(first, keys, sums)
+                    collect.block(first, keys, block_checksums(buf, count), offset)
                 self.records += count
                 lines.n += count
                 self.empty = False
@@ -365,3 +357,9 @@ class _Checker(HeaderChecks, RecordChecks):
                                        f"{where}; delete one of the records")
 
 
+def _tell(f: BinaryIO) -> int:
+    """The position in ``f``, or -1 when it has none."""
+    try:
+        return f.tell()
+    except (OSError, ValueError):
+        return -1

@@ -53,10 +53,6 @@ _IMAGE_BODY = (
 IMAGE_RECORD = re.compile(_IMAGE_BODY)
 # The same, for many lines at once: each match starts at the newline before the record.
 IMAGE_RECORD_AFTER_NEWLINE = re.compile(rb"\n" + _IMAGE_BODY + rb"(?=\n)")
-# The same with the checksum as group 2 (for the dataset pass's facts).
-IMAGE_RECORD_AND_CHECKSUM = re.compile(
-    rb"\n" + _IMAGE_BODY.replace(rb'"checksum":"[0-9a-f]{32}"', rb'"checksum":"([0-9a-f]{32})"')
-    + rb"(?=\n)")
 # `name` ends with its own extension, e.g. "a.jpg" + ".jpg" (searched in canonical lines).
 NAME_ENDS_WITH_EXTENSION = re.compile(
     rb'(\.[^"./\\]*' + _P.encode() + rb')","extension":"\1"'
