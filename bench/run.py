@@ -184,6 +184,7 @@ def make_dataset(n: int) -> Path:
         return folder
     _write_lfv(folder / "train.manifest", n, random.Random(5), "train")
     _write_lfv(folder / "test.manifest", n // 5, random.Random(6), "test", leak=0.001)
+    (folder / "done").touch()  # without it the data were made again on every run
     return folder
 
 
@@ -250,6 +251,7 @@ def make_cvat_group(n: int) -> Path:
                     "name": f"frames/{part}_{i:07d}", "extension": ".jpg", "width": 1024,
                     "height": 768, "meta": {"related_images": []}, "checksum": checksum,
                 }, separators=(",", ":")) + "\n")
+    (folder / "done").touch()
     return folder
 
 

@@ -243,3 +243,29 @@ def test_ds301_tie_across_files_goes_to_the_training_size() -> None:
     test = sized("test.manifest", {(32, 32): [1]})
     found = [(p.name, d.line, d.code) for p, d, _ in image_sizes([train, test])]
     assert found == [("test.manifest", 1, "DS301")]
+
+
+def test_video_manifests_stay_out_of_the_group(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "images" / "manifest.jsonl", [canonical("a", "1" * 32)])
+    video = tmp_path / "video" / "manifest.jsonl"
+    video.parent.mkdir()
+    video.write_text('{"version":"1.1"}\n{"type":"video"}\n'
+                     '{"properties":{"name":"v.mp4","resolution":[8,8],"length":10}}\n'
+                     f'{{"number":0,"pts":0,"checksum":"{"1" * 32}"}}\n')
+    rows, notes = lint_ds(tmp_path)
+    assert rows == [] and "1 image records, 1 distinct checksums" in notes[0]
+
+
+def test_fix_reports_the_group_on_the_fixed_lines(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    write(tmp_path / "t1" / "manifest.jsonl", [canonical("a", "1" * 32)])
+    t2 = write(tmp_path / "t2" / "manifest.jsonl",
+               ["", canonical("b", "2" * 32), "", canonical("copy", "1" * 32)])
+    res = run_cli("fix", "--format", "json", "--no-media", "--no-cache", cwd=tmp_path)
+    report = json.loads(res.stdout)
+    found = [(d["path"], d["line"], d["code"]) for d in report["diagnostics"]]
+    assert found == [("t2/manifest.jsonl", 4, "DS201")]  # line 6 before the blanks went
+    assert t2.read_bytes().count(b"\n") == 4

@@ -2,8 +2,8 @@
 
 A kind fills a :class:`FileEntries` from the facts its checker left behind (the map of
 references to their first line it builds anyway for duplicates, label counts, the image
-sizes and file digests of its media pass), or by reading the file once when its checker
-keeps nothing usable (CVAT). Nothing here knows a kind.
+sizes and file digests of its media pass). CVAT manifests leave their own compact facts
+(``kinds/cvat/dataset.py``), checked by ``datasets/cvat.py``. Nothing here knows a kind.
 """
 
 from __future__ import annotations
