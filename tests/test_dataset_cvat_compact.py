@@ -269,3 +269,25 @@ def test_fix_reports_the_group_on_the_fixed_lines(tmp_path: Path) -> None:
     found = [(d["path"], d["line"], d["code"]) for d in report["diagnostics"]]
     assert found == [("t2/manifest.jsonl", 4, "DS201")]  # line 6 before the blanks went
     assert t2.read_bytes().count(b"\n") == 4
+
+
+@pytest.mark.parametrize("max_dirty", [0, 64])
+def test_repeated_values_across_and_within_arrays(monkeypatch: pytest.MonkeyPatch,
+                                                  max_dirty: int) -> None:
+    from collections import Counter
+
+    from manifest_lint.datasets import cvat as C
+
+    monkeypatch.setattr(C, "MAX_DIRTY", max_dirty)  # 0: the chunk-by-chunk way
+    rng = random.Random(5)
+    arrays = [array("q", (rng.getrandbits(60) for _ in range(n))) for n in (9_000, 1, 0, 7_000)]
+    arrays[0][8_500] = arrays[0][3]  # within one array, in another chunk
+    arrays[0][10] = arrays[0][11]  # within one chunk
+    arrays[3][6_999] = arrays[1][0]  # across arrays
+    arrays[3][0] = arrays[3][1] = arrays[0][4_100]  # three times
+    want = {v for v, n in Counter(v for a in arrays for v in a).items() if n > 1}
+    assert len(want) == 4
+    repeated, at = C._repeated(arrays)
+    assert repeated == want
+    assert at == [[i for i, v in enumerate(a) if v in want] for a in arrays]
+    assert C._repeated([array("q", range(10_000))]) == (set(), [[]])

@@ -14,9 +14,10 @@ hashed by reading it once more: only such manifests pay for it.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain, compress
 from pathlib import Path
 
 from manifest_lint.datasets import rules as R
@@ -24,8 +25,8 @@ from manifest_lint.datasets.checks import Found
 from manifest_lint.kinds.cvat import dataset as D
 from manifest_lint.kinds.cvat.dataset import CvatFacts, Record, Resolver, Runs
 
-CHUNK = 1 << 14  # values added to the set at once
-FEW = 16  # up to this many repeated values are searched for, not walked to
+CHUNK = 1 << 12  # values added to the set at once
+MAX_DIRTY = 64  # chunks that repeat a value: more, and the repeats are found chunk by chunk
 
 
 @dataclass
@@ -50,16 +51,20 @@ def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[F
         for _, m, f in members:
             if f.files is None or not f.regular:
                 _hash_files(m, f)
-    sums = _repeated(f.sums for _, _, f in members)
-    files = _repeated(f.files for _, _, f in members if f.files is not None)
+    sums, sum_at = _repeated([f.sums for _, _, f in members])
+    with_files = [f for _, _, f in members if f.files is not None]
+    files, file_at = _repeated([f.files for f in with_files if f.files is not None])
     if not sums and not files:
         return
+    wanted: dict[int, set[int]] = {}  # id(facts) -> lines to read back
+    for (_, _, f), at in zip(members, sum_at, strict=True):
+        wanted[id(f)] = {f.sum_runs.line(k) for k in at}
+    for f, at in zip(with_files, file_at, strict=True):
+        assert f.file_runs is not None
+        wanted[id(f)] |= {f.file_runs.line(k) for k in at}
     candidates: list[tuple[int, Record]] = []
     for i, m, f in members:
-        wanted = _lines(f.sums, f.sum_runs, sums)
-        if f.files is not None and f.file_runs is not None:
-            wanted |= _lines(f.files, f.file_runs, files)
-        for n, body in sorted(D.read_lines(m.path, wanted, f.anchors).items()):
+        for n, body in sorted(D.read_lines(m.path, wanted[id(f)], f.anchors).items()):
             rec = D.record_of(n, body, m.resolver)
             if rec is not None and (
                     (rec.checksum is not None
@@ -104,10 +109,43 @@ def _walk(manifests: list[Manifest], candidates: list[tuple[int, Record]],
             ), manifests[earlier[0]].path
 
 
-def _repeated(arrays: Iterable[array[int]]) -> set[int]:
-    """The values found more than once across ``arrays``: one set of all values, filled a
-    chunk at a time; a chunk's values seen before are found by the set, and only a chunk
-    that repeats a value of its own is walked value by value."""
+def _repeated(arrays: list[array[int]]) -> tuple[set[int], list[list[int]]]:
+    """The values found more than once across ``arrays``, and where they are in each.
+
+    One set of all values, filled a chunk at a time, tells which chunks repeat a value
+    seen before; only the values of those few chunks are then looked for in all arrays.
+    When many chunks repeat, a second set pass finds the repeated values chunk by chunk."""
+    seen: set[int] = set()
+    dirty: list[array[int]] = []
+    for a in arrays:
+        for start in range(0, len(a), CHUNK):
+            chunk = a[start:start + CHUNK]
+            size = len(seen)
+            seen.update(chunk)
+            if len(seen) - size < len(chunk):
+                dirty.append(chunk)
+    seen.clear()
+    if not dirty:
+        return set(), [[] for _ in arrays]
+    if len(dirty) > MAX_DIRTY:
+        repeated = _repeated_by_chunks(arrays)
+        return repeated, [_where(a, repeated) for a in arrays]
+    suspects: set[int] = set().union(*dirty)
+    at = [_where(a, suspects) for a in arrays]
+    pairs = list(zip(arrays, at, strict=True))
+    counts = Counter(chain.from_iterable(map(a.__getitem__, ks) for a, ks in pairs))
+    repeated = {v for v, n in counts.items() if n > 1}
+    return repeated, [[k for k in ks if a[k] in repeated] for a, ks in pairs]
+
+
+def _where(values: array[int], wanted: set[int]) -> list[int]:
+    """The indexes of the values in ``wanted``."""
+    return list(compress(range(len(values)), map(wanted.__contains__, values)))
+
+
+def _repeated_by_chunks(arrays: list[array[int]]) -> set[int]:
+    """The repeated values of arrays with many repeats: the values of each chunk seen
+    before it, and those a chunk holds twice."""
     seen: set[int] = set()
     repeated: set[int] = set()
     for a in arrays:
@@ -124,26 +162,6 @@ def _repeated(arrays: Iterable[array[int]]) -> set[int]:
                     once.add(x)
             repeated |= before
     return repeated
-
-
-def _lines(values: array[int], runs: Runs, wanted: set[int]) -> set[int]:
-    """The lines of the values in ``wanted``: a few are searched for in the bytes of
-    ``values``, many by one walk."""
-    if not wanted:
-        return set()
-    if len(wanted) > FEW:
-        found: Iterable[int] = compress(range(len(values)), map(wanted.__contains__, values))
-    else:
-        raw, size = values.tobytes(), values.itemsize
-        found = []
-        for v in wanted:
-            needle = array(values.typecode, (v,)).tobytes()
-            at = raw.find(needle)
-            while at >= 0:
-                if at % size == 0:
-                    found.append(at // size)
-                at = raw.find(needle, at + 1)
-    return {runs.line(k) for k in found}
 
 
 def _hash_files(m: Manifest, f: CvatFacts) -> None:
