@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, compress
 from pathlib import Path
@@ -47,10 +47,11 @@ def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[F
     counts["records"] = sum(f.records for _, _, f in members)
     valid = sum(len(f.sums) for _, _, f in members)
     counts["checksums"] = valid
-    if not all(f.regular for _, _, f in members):
+    value_of: Callable[[Resolver, str], int] = Resolver.value
+    if not all(f.regular for _, _, f in members):  # files hashed again, all as absolute
         for _, m, f in members:
-            if f.files is None or not f.regular:
-                _hash_files(m, f)
+            _hash_files(m, f)
+        value_of = _absolute
     sums, sum_at = _repeated([f.sums for _, _, f in members])
     with_files = [f for _, _, f in members if f.files is not None]
     files, file_at = _repeated([f.files for f in with_files if f.files is not None])
@@ -69,7 +70,7 @@ def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[F
             if rec is not None and (
                     (rec.checksum is not None
                      and D.checksum_value(rec.checksum.encode("ascii")) in sums)
-                    or (files and D.file_value(D.file_key(rec.file)) in files)):
+                    or (files and value_of(m.resolver, rec.file) in files)):
                 candidates.append((i, rec))
     found = list(_walk(manifests, candidates, counts))
     yield from found
@@ -165,12 +166,16 @@ def _repeated_by_chunks(arrays: list[array[int]]) -> set[int]:
 
 
 def _hash_files(m: Manifest, f: CvatFacts) -> None:
-    """Hash the file of every record by reading the manifest again."""
+    """Hash the file of every record (its absolute key) by reading the manifest again."""
     files, runs = array("q"), Runs()
     for rec in D.records(m.path, m.resolver):
-        files.append(D.file_value(D.file_key(rec.file)))
+        files.append(_absolute(m.resolver, rec.file))
         runs.add(rec.line)
     f.files, f.file_runs = files, runs
+
+
+def _absolute(_resolver: Resolver, file: str) -> int:
+    return D.file_value(D.file_key(file))
 
 
 def _show(path: str) -> str:

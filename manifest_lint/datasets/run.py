@@ -188,14 +188,20 @@ def _cvat_requests(ds: Dataset, root: Path | str | None
     for r in resolvers.values():
         folders[r.folder()] = folders.get(r.folder(), 0) + 1
     nested: set[str] = {f for f, k in folders.items() if k > 1}
+    top: dict[str, str] = {f: f for f in folders}  # the outermost member folder around it
     for f in folders:
         cut = f.rstrip("/")
         while (cut := cut.rpartition("/")[0]):
             if cut + "/" in folders:
                 nested |= {f, cut + "/"}
+                top[f] = cut + "/"
         if "/" in folders and f != "/":
             nested |= {f, "/"}
-    return {key: (r, r.folder() in nested) for key, r in resolvers.items()}
+            top[f] = "/"
+    return {key: (Resolver(m, root, top[r.folder()]) if r.folder() in nested else r,
+                  r.folder() in nested)
+            for (key, r), m in zip(resolvers.items(), (m.path for m in ds.members),
+                                   strict=True)}
 
 
 def _also(ds: Dataset) -> str:

@@ -34,14 +34,23 @@ SMALL = (1 << 60) - 1  # values below 2**60 are two-digit Python ints (32 bytes,
 class Resolver:
     """Where a manifest's names resolve (the same rule as the dataset pass has always used:
     the media root or the manifest's folder, normalised; a URL root is joined as is), and
-    the key of a file: its path escaped as in a canonical line, split at its extension by
+    the key of a file: its path below ``top`` (a folder the manifests whose files are
+    compared share; "" for none) escaped as in a canonical line, split at its extension by
     :data:`KEY_SEPARATOR`, so that a clean record's key is ``prefix + record_key``."""
 
-    def __init__(self, manifest: Path, media_root: Path | str | None) -> None:
+    def __init__(self, manifest: Path, media_root: Path | str | None, top: str = "") -> None:
         self.url = (media_root.rstrip("/") + "/"
                     if isinstance(media_root, str) and is_remote(media_root) else "")
         self.base = os.path.abspath(media_root or manifest.parent) if not self.url else ""
-        self.prefix = escaped(self.url or os.path.join(self.base, "")).encode("ascii")
+        folder = self.folder()
+        self.top = top if folder.startswith(top) else ""
+        self.prefix = escaped(folder[len(self.top):]).encode("ascii")
+
+    def value(self, file: str) -> int:
+        """The value kept of a resolved file: of its key below ``top`` (absolute when it
+        is not below it, e.g. a name with ``..``)."""
+        top = self.top
+        return file_value(file_key(file[len(top):] if top and file.startswith(top) else file))
 
     def file(self, full: str) -> str:
         """The file a record's ``name + extension`` names."""
@@ -200,7 +209,7 @@ class Collector:
             f.sums.append(checksum_value(checksum.encode("ascii")))
             f.sum_runs.add(line)
         if f.files is not None and f.file_runs is not None:
-            f.files.append(file_value(file_key(self.resolver.file(full))))
+            f.files.append(self.resolver.value(self.resolver.file(full)))
             f.file_runs.add(line)
 
 
