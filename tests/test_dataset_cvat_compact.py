@@ -291,3 +291,20 @@ def test_repeated_values_across_and_within_arrays(monkeypatch: pytest.MonkeyPatc
     assert repeated == want
     assert at == [[i for i, v in enumerate(a) if v in want] for a in arrays]
     assert C._repeated([array("q", range(10_000))]) == (set(), [[]])
+
+
+def test_fix_diff_reports_the_group_on_the_lines_of_the_file_as_it_is(tmp_path: Path) -> None:
+    # fix --diff checks a fixed copy, then deletes it: the lines read back are the file's
+    from tests.conftest import run_cli
+
+    write(tmp_path / "t1" / "manifest.jsonl", [canonical("a", "1" * 32)])
+    t2 = write(tmp_path / "t2" / "manifest.jsonl",
+               ["", canonical("b", "2" * 32), "", canonical("copy", "1" * 32)])
+    before = t2.read_bytes()
+    res = run_cli("fix", "--diff", "--format", "json", "--no-media", "--no-cache",
+                  cwd=tmp_path)
+    report = json.loads(res.stdout)
+    found = [(d["path"], d["line"], d["code"]) for d in report["diagnostics"]]
+    assert found == [("t2/manifest.jsonl", 6, "DS201")]
+    assert "2 image records" not in res.stderr and "3 image records, 2 distinct" in res.stderr
+    assert t2.read_bytes() == before

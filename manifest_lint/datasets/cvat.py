@@ -42,7 +42,22 @@ class Manifest:
 
 def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[Found]:
     """Diagnostics for the manifests of one group, in order; ``counts`` gets the number of
-    records and distinct checksums, for the note."""
+    records and distinct checksums, for the note.
+
+    A line read back that does not hold what its facts say means the file is not the one
+    the checker read (``fix --diff`` checks a fixed copy it then deletes): the facts of
+    every member are then taken from the files as they are, by reading them again."""
+    found = _check(manifests, counts)
+    if found is None:
+        for m in manifests:
+            if m.facts is not None:
+                m.facts = _read_facts(m)
+        found = _check(manifests, counts)
+    yield from found or []
+
+
+def _check(manifests: list[Manifest], counts: dict[str, int]) -> list[Found] | None:
+    """:func:`check_group` from the facts as they are; None when they are stale."""
     members = [(i, m, m.facts) for i, m in enumerate(manifests) if m.facts is not None]
     counts["records"] = sum(f.records for _, _, f in members)
     valid = sum(len(f.sums) for _, _, f in members)
@@ -56,7 +71,7 @@ def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[F
     with_files = [f for _, _, f in members if f.files is not None]
     files, file_at = _repeated([f.files for f in with_files if f.files is not None])
     if not sums and not files:
-        return
+        return []
     wanted: dict[int, set[int]] = {}  # id(facts) -> lines to read back
     for (_, _, f), at in zip(members, sum_at, strict=True):
         wanted[id(f)] = {f.sum_runs.line(k) for k in at}
@@ -65,15 +80,16 @@ def check_group(manifests: list[Manifest], counts: dict[str, int]) -> Iterator[F
         wanted[id(f)] |= {f.file_runs.line(k) for k in at}
     candidates: list[tuple[int, Record]] = []
     for i, m, f in members:
-        for n, body in sorted(D.read_lines(m.path, wanted[id(f)], f.anchors).items()):
-            rec = D.record_of(n, body, m.resolver)
-            if rec is not None and (
+        got = D.read_lines(m.path, wanted[id(f)], f.anchors)
+        for n in sorted(wanted[id(f)]):
+            rec = D.record_of(n, got[n], m.resolver) if n in got else None
+            if rec is None or not (
                     (rec.checksum is not None
                      and D.checksum_value(rec.checksum.encode("ascii")) in sums)
                     or (files and value_of(m.resolver, rec.file) in files)):
-                candidates.append((i, rec))
-    found = list(_walk(manifests, candidates, counts))
-    yield from found
+                return None  # not the record the checker saw there
+            candidates.append((i, rec))
+    return list(_walk(manifests, candidates, counts))
 
 
 def _walk(manifests: list[Manifest], candidates: list[tuple[int, Record]],
@@ -163,6 +179,18 @@ def _repeated_by_chunks(arrays: list[array[int]]) -> set[int]:
                     once.add(x)
             repeated |= before
     return repeated
+
+
+def _read_facts(m: Manifest) -> CvatFacts:
+    """The facts of a manifest as it is on disk, by reading it (files as absolute keys)."""
+    f = CvatFacts(regular=False)
+    for rec in D.records(m.path, m.resolver):
+        f.records += 1
+        if rec.checksum is not None:
+            f.sums.append(D.checksum_value(rec.checksum.encode("ascii")))
+            f.sum_runs.add(rec.line)
+    _hash_files(m, f)
+    return f
 
 
 def _hash_files(m: Manifest, f: CvatFacts) -> None:
