@@ -20,6 +20,8 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
+from operator import mod
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -189,12 +191,25 @@ class FastPaths:
         if self.limit and before <= self.limit < before + k:
             self.over_line = n0 + self.limit + 1 - before
         self.n, self.objects, self.content = n0 + k, before + k, True
-        if firsts == nums and self.sync is None:
+        if firsts == nums and (self.sync is None or self._synced(refs, ones, n0)):
             anomaly = ones.count("1")
             self.anomaly += anomaly
             self.normal += k - anomaly
             return iter(())
         return self._settle(refs, ones, nums, firsts)
+
+    def _synced(self, refs: list[str], ones: list[str | None], n0: int) -> bool:
+        """Settle new images that the CSV lists with the same class, all in C (each one's
+        packed CSV row becomes minus its manifest line); False, changing nothing, when
+        any is missing from the CSV, already shown or of another class."""
+        assert self.sync is not None
+        images = self.sync.images
+        packs = list(map(images.get, refs, repeat(-1)))
+        # CLASSES is (normal, anomaly): class index 1 is anomaly-label 1
+        if min(packs) < 0 or list(map(mod, packs, repeat(_SLOTS))) != list(map(bool, ones)):
+            return False
+        images.update(zip(refs, range(-n0 - 1, -n0 - len(refs) - 1, -1), strict=True))
+        return True
 
     def _settle(self, refs: list[str], ones: list[str | None], nums: list[int],
                 firsts: list[int]) -> Iterator[Diagnostic]:
