@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import repeat
+from itertools import compress, repeat
 from operator import mod
 from typing import TYPE_CHECKING, Any
 
@@ -242,31 +242,23 @@ class FastPaths:
         """A block where some lines matched: runs of matched lines in bulk, the others (and
         every line while an object spread over lines is being joined) one by one as usual."""
         lines = split_lines(data)[0]
-        at = 0  # index in lines of the next line
-        last = len(parts) - 1
-        refs: list[str] = []
-        ones: list[str | None] = []
-        for i in range(0, len(parts), 3):
-            if parts[i]:  # lines that did not match, or the block's last newline
-                if refs:
-                    yield from self._bulk(refs, ones)
-                    refs, ones = [], []
-                gap = parts[i].count("\n") - (i == last)
-                for body in lines[at:at + gap]:
-                    self.n += 1
-                    yield from self._line(body, self.n)
-                at += gap
-            if i == last:
-                break
-            if self.acc is None:  # (when it is not, no run is open)
-                refs.append(parts[i + 1])
-                ones.append(parts[i + 2])
-            else:
+        refs, ones, between = parts[1::3], parts[2::3], parts[::3]
+        k = len(refs)
+        at = 0  # the next matched line
+        li = 0  # the next line, an index into lines
+        for j in compress(range(k + 1), between):  # lines that did not match
+            while at < j and self.acc is not None:
                 self.n += 1
-                yield from self._line(lines[at], self.n)
-            at += 1
-        if refs:
-            yield from self._bulk(refs, ones)
+                yield from self._line(lines[li], self.n)
+                li, at = li + 1, at + 1
+            if at < j:
+                yield from self._bulk(refs[at:j], ones[at:j])
+                li, at = li + j - at, j
+            count = between[j].count("\n") - (j == k)  # the last holds the final newline
+            for body in lines[li:li + count]:
+                self.n += 1
+                yield from self._line(body, self.n)
+            li += count
 
     def _fast(self, objs: list[Any], lines: list[bytes], escapes: bool
               ) -> Iterator[Diagnostic]:
