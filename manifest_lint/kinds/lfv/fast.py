@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import compress, repeat
-from operator import mod
+from operator import mod, ne
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -191,12 +191,43 @@ class FastPaths:
         if self.limit and before <= self.limit < before + k:
             self.over_line = n0 + self.limit + 1 - before
         self.n, self.objects, self.content = n0 + k, before + k, True
-        if firsts == nums and (self.sync is None or self._synced(refs, ones, n0)):
-            anomaly = ones.count("1")
-            self.anomaly += anomaly
-            self.normal += k - anomaly
-            return iter(())
-        return self._settle(refs, ones, nums, firsts)
+        if firsts == nums:
+            return self._new(refs, ones, n0)
+        return self._repeats(refs, ones, n0, firsts, nums)
+
+    def _repeats(self, refs: list[str], ones: list[str | None], n0: int, firsts: list[int],
+                 nums: list[int]) -> Iterator[Diagnostic]:
+        """Matched lines some of which repeat an image: the runs of new images between
+        the repeats as in :meth:`_new`."""
+        at = 0
+        for i in compress(range(len(refs)), map(ne, firsts, nums)):
+            if at < i:
+                yield from self._new(refs[at:i], ones[at:i], n0 + at)
+            yield self._repeat(refs[i], firsts[i], nums[i], nums[i])
+            at = i + 1
+        if at < len(refs):
+            yield from self._new(refs[at:], ones[at:], n0 + at)
+
+    def _new(self, refs: list[str], ones: list[str | None], n0: int) -> Iterator[Diagnostic]:
+        """Images shown for the first time on lines ``n0 + 1``, ...: counted, and compared
+        with the CSV beside the manifest (in C when they all agree with it)."""
+        anomaly = ones.count("1")
+        self.anomaly += anomaly
+        self.normal += len(refs) - anomaly
+        sync = self.sync
+        if sync is None or self._synced(refs, ones, n0):
+            return
+        images = sync.images
+        get = images.get
+        for n, (sr, one) in enumerate(zip(refs, ones, strict=True), n0 + 1):
+            packed = get(sr)
+            # CLASSES is (normal, anomaly): class index 1 is anomaly-label 1
+            if packed is not None and packed >= 0 and packed % _SLOTS == (one == "1"):
+                images[sr] = -n
+                continue
+            cls = "anomaly" if one else "normal"
+            if (d := sync.check(sr, cls, cls, n, n)) is not None:
+                yield d
 
     def _synced(self, refs: list[str], ones: list[str | None], n0: int) -> bool:
         """Settle new images that the CSV lists with the same class, all in C (each one's
@@ -210,33 +241,6 @@ class FastPaths:
             return False
         images.update(zip(refs, range(-n0 - 1, -n0 - len(refs) - 1, -1), strict=True))
         return True
-
-    def _settle(self, refs: list[str], ones: list[str | None], nums: list[int],
-                firsts: list[int]) -> Iterator[Diagnostic]:
-        """Repeats and the CSV comparison of matched lines, one by one."""
-        sync = self.sync
-        images = sync.images if sync is not None else {}
-        get = images.get
-        anomaly = normal = 0
-        for sr, one, n, first in zip(refs, ones, nums, firsts, strict=True):
-            if first != n:
-                yield self._repeat(sr, first, n, n)
-                continue
-            if one:
-                anomaly += 1
-            else:
-                normal += 1
-            if sync is not None:
-                packed = get(sr)
-                # CLASSES is (normal, anomaly): class index 1 is anomaly-label 1
-                if packed is not None and packed >= 0 and packed % _SLOTS == (one == "1"):
-                    images[sr] = -n
-                    continue
-                cls = "anomaly" if one else "normal"
-                if (d := sync.check(sr, cls, cls, n, n)) is not None:
-                    yield d
-        self.anomaly += anomaly
-        self.normal += normal
 
     def _mixed(self, data: bytes, parts: list[Any]) -> Iterator[Diagnostic]:
         """A block where some lines matched: runs of matched lines in bulk, the others (and
