@@ -8,8 +8,11 @@ with the class-name that goes with it, ``confidence`` (a number from 0 to 1 writ
 and ``creation-date`` (ISO 8601 with a real calendar date and time, checked by the pattern
 itself: month 13 or 30 February do not match). Any line the pattern matches is one the
 detailed checks of :mod:`record` pass without a diagnostic, so a matched line is never
-turned into a dict: ``findall`` hands over its ``source-ref`` and class. Lines it does not
+turned into a dict: ``split`` hands over its ``source-ref`` and class. Lines it does not
 match go through the usual per-line path, so their diagnostics are the same as ever.
+
+The template path (``_fast``) is here too: a block that parses but does not go through a
+shape is checked object by object against the learned metadata templates.
 """
 
 from __future__ import annotations
@@ -56,8 +59,8 @@ CONFIDENCE = r"(?:[01](?:\.0+)?|0\.[0-9]+)"
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """The learned line shape: ``pattern.findall`` on a block (with a newline put before
-    it) gives ``(source-ref, "1" for anomaly or "")`` per matched line."""
+    """The learned line shape: ``pattern.split`` of a block with a newline put before it
+    gives ``[between, source-ref, "1" (anomaly) or None, between, ...]``."""
 
     pattern: re.Pattern[str]
 
@@ -66,7 +69,7 @@ def learn(obj: dict[str, Any], body: bytes, keys: tuple[str, str], prefix: str
           ) -> Shape | None:
     """The shape of the clean one-line object ``obj`` (its bytes ``body``), or None when it
     cannot be learned from it (not ASCII, not written as ``json.dumps`` would, the label
-    after its metadata, ``source-ref`` outside ``prefix``)."""
+    after its metadata or before ``source-ref``, no ``s3://`` bucket ``prefix`` known)."""
     label_key, meta_key = keys
     order = list(obj)
     meta = obj.get(meta_key)
