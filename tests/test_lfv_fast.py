@@ -246,3 +246,19 @@ def test_every_key_the_pattern_matches_is_a_clean_key(key: str) -> None:
     uri = f"s3://bucket/{key}"
     assert isinstance(check_s3_uri(uri), S3Uri) and hidden_character(uri) is None
     assert "//" not in key and key.endswith((".png", ".jpg", ".jpeg"))
+
+
+def test_the_image_limit_is_crossed_inside_a_run(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from manifest_lint.kinds.lfv import check as lfv_check
+
+    monkeypatch.setitem(lfv_check.LIMITS, "train", 250)
+    lines = [line(f"train/{i}.jpg", date=f"2024-01-01T00:00:{i % 60:02d}") for i in range(600)]
+    lines[100] = line("train/3.jpg")  # a repeat still counts as an object
+    p = tmp_path / "train.manifest"
+    p.write_text("\n".join(lines) + "\n")
+    found, facts = _findings(p)
+    assert [(f[0], f[2]) for f in found] == [(1, "LFV305"), (101, "LFV301"), (251, "LFV303")]
+    with monkeypatch.context() as m:
+        _slow_only(m)
+        assert _findings(p) == (found, facts)
