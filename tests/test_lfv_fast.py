@@ -253,6 +253,7 @@ def test_the_image_limit_is_crossed_inside_a_run(tmp_path: Path,
     from manifest_lint.kinds.lfv import check as lfv_check
 
     monkeypatch.setitem(lfv_check.LIMITS, "train", 250)
+    monkeypatch.setattr(lfv_reading, "BLOCK_BYTES", 4000)  # line 251 inside a block
     lines = [line(f"train/{i}.jpg", date=f"2024-01-01T00:00:{i % 60:02d}") for i in range(600)]
     lines[100] = line("train/3.jpg")  # a repeat still counts as an object
     p = tmp_path / "train.manifest"
