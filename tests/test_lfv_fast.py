@@ -263,3 +263,37 @@ def test_the_image_limit_is_crossed_inside_a_run(tmp_path: Path,
     with monkeypatch.context() as m:
         _slow_only(m)
         assert _findings(p) == (found, facts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 1)), max_size=30),
+       st.integers(0, 5))
+def test_images_the_manifest_lacks_go_where_the_loop_put_them(
+        rows: list[tuple[bool, int]], extra: int) -> None:
+    """``Sync.finish`` finds the unseen images in C; the insertion points are those of a
+    plain reversed loop over the map."""
+    from manifest_lint.kinds.lfv.csvsource import CsvIndex
+    from manifest_lint.kinds.lfv.sync import Sync
+
+    images: dict[str, int] = {}
+    shown = 0
+    for i, (seen, cls) in enumerate(rows):
+        if seen:
+            shown += 1 + extra
+            images[f"s3://b/{i}.jpg"] = -shown
+        else:
+            images[f"s3://b/{i}.jpg"] = (i + 1) * 1024 + cls
+    last = shown + extra
+    want: list[tuple[str, int]] = []
+    before = last + 1
+    for uri, packed in reversed(images.items()):
+        if packed < 0:
+            before = -packed
+        else:
+            want.append((uri, max(1, min(before, last)), before))
+    want.reverse()
+    sync = Sync("x.manifest", CsvIndex(dict(images)), "x.csv")
+    got = [(d.message.split("'")[1], d.line, d.fix.edits[0].start if d.fix else None)
+           for d in sync.finish(last, "\n")]
+    order = [w[0] for w in want]
+    assert sorted(got, key=lambda x: order.index(x[0])) == want
