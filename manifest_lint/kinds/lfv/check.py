@@ -1,13 +1,15 @@
 """Checking a Lookout for Vision / Ground Truth manifest, streaming.
 
-The file is read in 64 KiB blocks cut at line ends. Each block is parsed line by line with
-``orjson`` in one ``map`` call; objects of the common canonical shape (``source-ref`` in the
-dataset's bucket, one classification pair whose metadata matches that of an earlier clean
-line) are checked with a few dict lookups and one dict comparison, and only update the map
-of seen ``source-ref`` values. Everything else (and every
-line of a block that fails to parse) goes through the detailed checks in :mod:`record`, which
-never run for a clean line. The map of seen ``source-ref`` values to their first line is the
-only thing that grows.
+The file is read in 64 KiB blocks cut at line ends. Once a clean line has taught the
+checker its shape, a block is matched by one regular expression (:mod:`fast`): lines of
+that shape are known clean without being parsed, and only update the map of seen
+``source-ref`` values. Otherwise a block is parsed line by line with ``orjson`` in one
+``map`` call; objects of the common canonical shape (``source-ref`` in the dataset's
+bucket, one classification pair whose metadata matches that of an earlier clean line) are
+checked with a few dict lookups and one dict comparison. Everything else (and every line of
+a block that fails to parse) goes through the detailed checks in :mod:`record`, which never
+run for a clean line. The map of seen ``source-ref`` values to their first line is the only
+thing that grows.
 
 A line that starts an object but does not parse is joined with the following lines (up to
 1,000 lines / 1 MiB) to find an object spread over several lines.
@@ -16,15 +18,14 @@ A line that starts an object but does not parse is joined with the following lin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
 from manifest_lint.kinds.common import decode_diagnostic, drive, encoding_diagnostics
-from manifest_lint.kinds.csv.rows import CLASS_SLOTS
 from manifest_lint.kinds.lfv import rules as R
+from manifest_lint.kinds.lfv.fast import FastPaths, Shape
 from manifest_lint.kinds.lfv.reading import (
     blocks,
     describe,
@@ -35,8 +36,9 @@ from manifest_lint.kinds.lfv.reading import (
     minimum_counts,
     newline_of,
     role_of,
+    split_lines,
 )
-from manifest_lint.kinds.lfv.record import IMAGE_EXTENSIONS, RecordChecker, RecordInfo
+from manifest_lint.kinds.lfv.record import RecordChecker, RecordInfo
 from manifest_lint.kinds.lfv.serialize import AWS_STYLE, Style, detect_style, dumps
 from manifest_lint.media.progress import no_progress
 from manifest_lint.textio import LineDecoder, LongLine
@@ -50,12 +52,6 @@ MAX_OBJECT_LINES = 1000
 MAX_OBJECT_BYTES = 1 << 20
 MAX_MANIFEST_BYTES = 1 << 30
 LIMITS = {"train": 16_000, "test": 4_000}
-_ONE = 1  # orjson returns the cached small ints, so `is` compares them exactly
-_ZERO = 0
-_NUMBERS = (int, float)
-_MISSING = object()
-_from_iso = datetime.fromisoformat
-_SLOTS = CLASS_SLOTS
 JSONDecodeError = orjson.JSONDecodeError
 
 
@@ -77,7 +73,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     yield from drive(ctx, pre, scan, show_progress=show)
 
 
-class _Scan:
+class _Scan(FastPaths):
     """The state of one pass over a manifest."""
 
     def __init__(self, ctx: CheckContext) -> None:
@@ -96,6 +92,8 @@ class _Scan:
         # metadata (without creation-date and confidence) of a clean line, per class
         self.templates: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
         self.last_date: str | None = None  # the last creation-date that parsed
+        self.shape: Shape | None = None  # the regex fast path's line shape (fast.py)
+        self.learns = 0
         self.bucket: str | None = None
         self.bucket_line = 0
         self.bucket_prefix = "\0"  # "s3://bucket/" once known; matches nothing before
@@ -135,9 +133,17 @@ class _Scan:
 
     def run(self, f: BinaryIO) -> Iterator[Diagnostic]:
         loads = orjson.loads
-        for lines, escapes in blocks(f):
+        for data in blocks(f):
+            if isinstance(data, LongLine):
+                yield from self._lines([data])
+                continue
+            if (self.shape is not None and self.acc is None and self.media is None
+                    and data.find(b"\r") < 0 and (shaped := self.shaped(data)) is not None):
+                yield from shaped
+                continue
+            lines, escapes = split_lines(data)
             objs: list[Any] | None = None
-            if self.acc is None and lines and not isinstance(lines[0], LongLine):
+            if self.acc is None and lines:
                 try:
                     objs = list(map(loads, lines))
                 except JSONDecodeError:
@@ -147,83 +153,6 @@ class _Scan:
             else:
                 yield from self._fast(objs, lines, escapes)
         yield from self._drain()
-
-    def _fast(self, objs: list[Any], lines: list[bytes], escapes: bool
-              ) -> Iterator[Diagnostic]:
-        """Objects of one block: the canonical shape inline, the rest via ``_object``.
-
-        An object is canonical when it has exactly ``source-ref`` and the learned label
-        pair, its metadata without ``creation-date`` and ``confidence`` equals the learned
-        template of its class (one C-level dict comparison), and the popped values, the
-        label value and ``source-ref`` pass their checks. The pops change the object, so
-        the slow path parses the line again.
-        """
-        n = self.n
-        objects = self.objects
-        over = self.limit + 1 if self.limit else -1
-        first_line = self.seen.setdefault
-        meta_key, label_key = self.meta_key, self.label_key
-        t_anomaly, t_normal = self.templates
-        prefix = self.bucket_prefix
-        plen = len(prefix)
-        extras = self.media is not None or self.sync is not None
-        # with only the CSV sync on, an image in the CSV with the same class is settled
-        # here: its packed CSV row (line * CLASS_SLOTS + class index) becomes -line
-        images = self.sync.images if self.sync is not None and self.media is None else None
-        in_csv = images.get if images is not None else None
-        last_date = self.last_date
-        anomaly = 0
-        fast = 0
-        for obj, body in zip(objs, lines, strict=True):
-            n += 1
-            try:
-                md = obj[meta_key]
-                cd = md.pop("creation-date", _MISSING)
-                c = md.pop("confidence", _ONE)
-                v = obj[label_key]
-                sr = obj["source-ref"]
-                ok = (
-                    ((v is _ONE and md == t_anomaly) or (v is _ZERO and md == t_normal))
-                    and len(obj) == 3
-                    and (c is _ONE or (c.__class__ in _NUMBERS and 0 <= c <= 1))
-                    and sr.__class__ is str
-                    and sr.startswith(prefix) and sr.endswith(IMAGE_EXTENSIONS)
-                    and sr.find("//", plen) < 0 and sr.isascii()
-                    and (not escapes or sr.isprintable())
-                )
-                if ok and cd is not _MISSING and cd != last_date:
-                    ok = cd.__class__ is str and _from_iso(cd) is not None
-                    last_date = cd
-            except (KeyError, TypeError, AttributeError, ValueError):
-                ok = False
-            if ok and first_line(sr, n) is n:  # `n` is stored only for a new source-ref
-                objects += 1
-                fast += 1
-                if objects == over:
-                    self.over_line = n
-                if v is _ONE:
-                    anomaly += 1
-                if in_csv is not None:
-                    packed = in_csv(sr)
-                    # CLASSES is (normal, anomaly): class index 1 is anomaly-label 1
-                    if packed is not None and packed >= 0 and packed % _SLOTS == v:
-                        images[sr] = -n  # type: ignore[index]
-                        continue
-                if extras:
-                    self.n = n
-                    yield from self._extras(sr, "anomaly" if v is _ONE else "normal", None,
-                                            n, n)
-                continue
-            self.n, self.objects = n, objects
-            body = body.removesuffix(b"\r")
-            yield from self._object(orjson.loads(body), n, n, body)
-            objects = self.objects
-        self.n, self.objects = n, objects
-        self.last_date = last_date if last_date.__class__ is str else None
-        self.normal += fast - anomaly
-        self.anomaly += anomaly
-        if objs:
-            self.content = True
 
     # ------------------------------------------------------------ line by line
 
@@ -353,6 +282,8 @@ class _Scan:
         self._learn(info, start)
         if not diags and info.keys is not None:
             self._template(obj[info.keys[1]])
+            if start == end:
+                self.learn_shape(obj, body, info.keys, self.bucket_prefix)
         self.masks += len(info.masks)
         sr = info.source_ref
         if sr is not None and (first := self.seen.setdefault(sr, start)) != start:

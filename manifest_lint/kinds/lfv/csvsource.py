@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import floordiv, not_
 from pathlib import Path
 from typing import Any
 
@@ -238,18 +240,19 @@ def index_csv(path: Path, config: Config, *, display: str, infer_from: Path) -> 
         return index  # every image in the map is a clean row with a full URI
     prefix: str = cfg.options("csv")["s3-path"]
     slots = CLASS_SLOTS
-    drop: list[str] = []
     bare: list[str] = []
     backstop: list[int] = []  # lines of rows whose image makes no s3:// URI
-    for uri, packed in seen.items():
-        if packed // slots in bad_lines:
-            drop.append(uri)
-        elif not uri.startswith("s3://"):
-            if not prefix and check_s3_uri(uri) is None:
-                bare.append(uri)
-            else:
-                drop.append(uri)
-                backstop.append(packed // slots)
+    # the map is walked in C; only the images to drop or place are looked at one by one
+    drop = set(compress(seen, map(bad_lines.__contains__,
+                                  map(floordiv, seen.values(), repeat(slots)))))
+    for uri in compress(seen, map(not_, map(str.startswith, seen, repeat("s3://")))):
+        if uri in drop:
+            continue
+        if not prefix and check_s3_uri(uri) is None:
+            bare.append(uri)
+        else:
+            drop.add(uri)
+            backstop.append(seen[uri] // slots)
     for uri in drop:
         del seen[uri]
     if backstop:

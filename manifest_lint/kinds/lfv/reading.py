@@ -23,13 +23,9 @@ _CR_LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 JSONDecodeError = orjson.JSONDecodeError
 
 
-def blocks(f: BinaryIO) -> Iterator[tuple[list[bytes], bool]]:
-    """Physical lines of ``f`` in batches, as ``(bodies, escapes)``.
-
-    Bodies have no ``\\n``; a body may end in the ``\\r`` of a CRLF (JSON ignores it, the
-    slow path strips it). Lone ``\\r`` terminators are split exactly. ``escapes`` is True
-    when the batch holds a backslash or DEL (a string may then hold control characters).
-    A line longer than ``MAX_LINE_BYTES`` comes alone as a :class:`LongLine` holding its
+def blocks(f: BinaryIO) -> Iterator[bytes | LongLine]:
+    """The bytes of ``f`` in batches of whole lines (:func:`split_lines` splits one). A
+    line longer than ``MAX_LINE_BYTES`` comes alone as a :class:`LongLine` holding its
     start, so memory stays bounded.
     """
     pending: list[bytes] = []
@@ -45,7 +41,7 @@ def blocks(f: BinaryIO) -> Iterator[tuple[list[bytes], bool]]:
                 long.size += len(chunk)
                 continue
             long.size += nl
-            yield [long], False
+            yield long
             long = None
             chunk = chunk[nl + 1:]
             if not chunk:
@@ -67,14 +63,20 @@ def blocks(f: BinaryIO) -> Iterator[tuple[list[bytes], bool]]:
         if cut + 1 < len(chunk):
             pending.append(chunk[cut + 1:])
             size = len(chunk) - cut - 1
-        yield _split(head)
+        yield head
     if long is not None:
-        yield [long], False
+        yield long
     elif pending:
-        yield _split(b"".join(pending))
+        yield b"".join(pending)
 
 
-def _split(data: bytes) -> tuple[list[bytes], bool]:
+def split_lines(data: bytes) -> tuple[list[bytes], bool]:
+    """The physical lines of a batch, as ``(bodies, escapes)``.
+
+    Bodies have no ``\\n``; a body may end in the ``\\r`` of a CRLF (JSON ignores it, the
+    slow path strips it). Lone ``\\r`` terminators are split exactly. ``escapes`` is True
+    when the batch holds a backslash or DEL (a string may then hold control characters).
+    """
     escapes = data.find(b"\\") >= 0 or data.find(b"\x7f") >= 0
     if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):
         lines, end = [], 0

@@ -15,6 +15,8 @@ manifest was made with (``create lfv --s3-path``), found by
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import compress, repeat
+from operator import ge
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,12 +132,19 @@ class Sync:
     def finish(self, last_line: int, newline: str) -> Iterator[Diagnostic]:
         """CSV images the manifest lacks, at the line before which they belong."""
         missing: list[tuple[str, int, int]] = []  # (uri, packed row, insert before)
-        before = last_line + 1
-        for uri, packed in reversed(self.images.items()):
-            if packed < 0:
-                before = -packed
-            else:
-                missing.append((uri, packed, before))
+        values = list(self.images.values())
+        # the images never shown (found in C); each is inserted before the manifest line
+        # of the next CSV image that was shown, or at the end
+        unseen = list(compress(range(len(values)), map(ge, values, repeat(0))))
+        uris = list(self.images) if unseen else []
+        end, before = len(values), last_line + 1
+        for i in reversed(unseen):
+            for j in range(i + 1, end):  # stops at the first shown image, or at i's successor
+                if values[j] < 0:
+                    before = -values[j]
+                    break
+            missing.append((uris[i], values[i], before))
+            end = i
         missing.reverse()
         groups: dict[int, list[tuple[str, str, int]]] = {}
         for uri, packed, at in missing:
