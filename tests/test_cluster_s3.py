@@ -29,6 +29,7 @@ from tests.conftest import FIXTURES, run_cli
 from tests.lfv_media_factory import jpeg, mask, webp
 from tests.media_factory import make_jpeg, make_png, write_bytes
 from tests.s3_server import KEYS, Proxy, client, moto_server, upload_folder
+from tests.test_s3 import lfv_line as s3_lfv_line
 
 distributed = pytest.importorskip("distributed")
 
@@ -235,22 +236,8 @@ def test_an_object_deleted_before_the_worker_reads_it_is_missing(world: World,
 # ------------------------------------------------------------------ Lookout for Vision
 
 
-CMAP = {"0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0},
-        "1": {"class-name": "scratch", "hex-color": "#23a436", "confidence": 0.0}}
-
-
 def lfv_line(img: str, mask_name: str | None = None) -> str:
-    o: dict[str, Any] = {
-        "source-ref": f"s3://lfv/train/{img}", "anomaly-label": 0,
-        "anomaly-label-metadata": {"class-name": "normal", "human-annotated": "yes",
-                                   "type": "groundtruth/image-classification"}}
-    if mask_name is not None:
-        o["anomaly-label"] = 1
-        o["anomaly-label-metadata"]["class-name"] = "anomaly"
-        o["anomaly-mask-ref"] = f"s3://lfv/masks/{mask_name}"
-        o["anomaly-mask-ref-metadata"] = {"internal-color-map": CMAP, "human-annotated": "yes",
-                                          "type": "groundtruth/semantic-segmentation"}
-    return json.dumps(o) + "\n"
+    return s3_lfv_line("lfv", img, mask_name)
 
 
 @pytest.fixture(scope="module")
