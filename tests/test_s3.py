@@ -364,6 +364,10 @@ def test_create_cvat_from_the_bucket_is_byte_identical(
                   env=cli_env(endpoint))
     assert got.code == 0, got.stderr
     assert (out / "manifest.jsonl").read_bytes() == (GOLDEN / golden).read_bytes()
+    root = f"s3://{name}/" + ("images/" if source.startswith("images") else "")
+    assert f"names in it are relative to {root}: lint it with `manifest-lint lint " \
+           f"--media-root {root} " in got.stdout  # the bucket, never our private copy
+    assert "manifest-lint-create" not in got.stdout + got.stderr
 
 
 # --- failures -----------------------------------------------------------------------------------

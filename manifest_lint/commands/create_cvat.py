@@ -148,6 +148,12 @@ def _create(source: str, output_dir: Path, sorting: Sorting, force: bool, jobs: 
                    f"{exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(_summary(result))
+    if remote is not None:  # the names are relative to the bucket's prefix, not to our copy
+        prefix = remote.url if kind != "video" else remote.url.rsplit("/", 1)[0]
+        prefix = prefix.rstrip("/") + "/"
+        typer.echo(f"names in it are relative to {prefix}: lint it with `manifest-lint lint "
+                   f"--media-root {prefix} {_shown(result.path)}`")
+        return
     root = _media_root(source, kind)
     if os.path.realpath(output_dir) != os.path.realpath(root):
         typer.echo(
