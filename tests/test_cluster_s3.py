@@ -43,24 +43,33 @@ class World:
     address: str  # the cluster's scheduler
     s3: Any
     gcs: Provider | None  # a GCS emulator (None where it cannot run)
+    azure: Provider | None = None  # Azurite (None where it cannot run)
+    unavailable: str = ""  # why an emulator could not start
 
     def env(self) -> dict[str, str]:
         return {**KEYS, "AWS_ENDPOINT_URL": self.endpoint,
-                **(self.gcs.env if self.gcs is not None else {})}
+                **(self.gcs.env if self.gcs is not None else {}),
+                **(self.azure.env if self.azure is not None else {})}
 
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     with moto_server() as endpoint, ExitStack() as stack:
+        unavailable = []
         try:
             gcs: Provider | None = stack.enter_context(provider("gcs"))
-        except ServerUnavailable:
-            gcs = None
+        except ServerUnavailable as exc:
+            gcs, _ = None, unavailable.append(f"gcs: {exc}")
+        try:
+            azure: Provider | None = stack.enter_context(provider("azure"))
+        except ServerUnavailable as exc:
+            azure, _ = None, unavailable.append(f"azure: {exc}")
         proxy = Proxy(endpoint, fail_every=0, delay=0)
         proxy.start()
         stack.callback(proxy.shutdown)
         env = {**KEYS, "AWS_ENDPOINT_URL": proxy.url, "AWS_ENDPOINT_URL_S3": "",
-               "MANIFEST_LINT_S3_ENDPOINT": "", **(gcs.env if gcs is not None else {})}
+               "MANIFEST_LINT_S3_ENDPOINT": "", **(gcs.env if gcs is not None else {}),
+               **(azure.env if azure is not None else {})}
         cluster = stack.enter_context(distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address=None, silence_logs=logging.ERROR, env=env))
@@ -68,7 +77,8 @@ def world() -> Iterator[World]:
         s3 = client(endpoint)
         for bucket in ("cvat", "lfv", "create"):
             s3.create_bucket(Bucket=bucket)
-        yield World(endpoint, proxy, str(dask_client.scheduler.address), s3, gcs)
+        yield World(endpoint, proxy, str(dask_client.scheduler.address), s3, gcs, azure,
+                    "; ".join(unavailable))
 
 
 def both(world: World, *args: str | os.PathLike[str]) -> tuple[Any, Any, int]:
@@ -168,6 +178,22 @@ def test_cvat_lint_of_gcs_media_on_the_workers(world: World, cvat_manifest: Path
     assert "CVAT501" in pool.stdout and "gs://cvat-gcs/ds/" in pool.stdout
     assert client_cost(pool.stderr, "GCS")[2] >= 43
     assert client_cost(remote.stderr, "GCS") == (1, 0, 0)
+
+
+def test_cvat_lint_of_azure_media_on_the_workers(world: World, cvat_manifest: Path) -> None:
+    """az:// (Azurite) too: the workers read the blobs with their own connection string."""
+    if world.azure is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Azurite cannot start under CI: {world.unavailable}")
+        pytest.skip("no Azurite here")
+    world.azure.create_bucket("cvat-azure")
+    world.azure.upload_folder(cvat_manifest.parent, "cvat-azure", "ds/")
+    pool, remote, _ = both(world, "lint", cvat_manifest, "--media-root", "az://cvat-azure/ds/",
+                           "--deep", "--no-cache", "--format", "json")
+    assert (remote.code, remote.stdout) == (pool.code, pool.stdout) == (1, pool.stdout)
+    assert "CVAT501" in pool.stdout and "az://cvat-azure/ds/" in pool.stdout
+    assert client_cost(pool.stderr, "Azure")[2] >= 43
+    assert client_cost(remote.stderr, "Azure") == (1, 0, 0)
 
 
 def test_cvat_fix_on_the_workers_writes_what_the_pool_writes(world: World, cvat_manifest: Path,
