@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import orjson
 
 from manifest_lint.diagnostics import Diagnostic, Edit, Fix
-from manifest_lint.kinds.common import decode_diagnostic, drive, encoding_diagnostics
+from manifest_lint.kinds.common import (
+    decode_diagnostic,
+    drive,
+    encoding_diagnostics,
+    first_newline,
+)
 from manifest_lint.kinds.lfv import rules as R
 from manifest_lint.kinds.lfv.fast import FastPaths, Shape
 from manifest_lint.kinds.lfv.reading import (
@@ -34,7 +39,6 @@ from manifest_lint.kinds.lfv.reading import (
     json_kind,
     lone_surrogate,
     minimum_counts,
-    newline_of,
     role_of,
     split_lines,
 )
@@ -384,7 +388,7 @@ class _Scan(FastPaths):
 
     def _sync_finish(self) -> Iterator[Diagnostic]:
         if self.sync is not None:
-            yield from self.sync.finish(self.n, newline_of(self.ctx))
+            yield from self.sync.finish(self.n, first_newline(self.ctx))
 
 
 def _sync_for(ctx: CheckContext) -> Sync | None:

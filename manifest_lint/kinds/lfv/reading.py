@@ -178,17 +178,6 @@ def minimum_counts(ctx: CheckContext, display: str, role: str, normal: int, anom
         )
 
 
-def newline_of(ctx: CheckContext) -> str:
-    """The terminator of the file's first line (``\\n`` when it has none)."""
-    with ctx.open() as f:
-        first = f.readline(1 << 20)
-    if first.endswith(b"\r\n"):
-        return "\r\n"
-    if b"\r" in first:
-        return "\r"
-    return "\n"
-
-
 def lone_surrogate(path: str, n: int, body: bytes) -> Diagnostic | None:
     """LFV007 when ``body`` is a JSON object only Python's json reads, because a string in
     it holds a lone surrogate (orjson refuses those), or None."""
