@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from manifest_lint.config import Config
     from manifest_lint.media.cache import MediaCache
     from manifest_lint.media.executor import Backend
-    from manifest_lint.media.s3client import ClientOptions
+    from manifest_lint.media.objclient import ClientOptions
     from manifest_lint.rules import Rule
 
 
@@ -41,7 +41,7 @@ class Settings:
 
     def s3_options(self) -> ClientOptions:
         """How to reach S3 (endpoint, requests in flight); nothing is imported from boto3."""
-        from manifest_lint.media.s3client import options_from_env
+        from manifest_lint.media.objclient import options_from_env
 
         return options_from_env(self.s3_endpoint, self.s3_concurrency)
 

@@ -82,8 +82,8 @@ class RemoteFiles:
         from manifest_lint.discovery import PathError, Target
         from manifest_lint.kinds import sniff_kind
         from manifest_lint.media.clients import client_for
+        from manifest_lint.media.objclient import BucketError
         from manifest_lint.media.objects import ObjectStore, split_url
-        from manifest_lint.media.s3client import BucketError
         from manifest_lint.textio import preflight
 
         out: list[tuple[Target, Settings]] = []
@@ -185,8 +185,8 @@ class RemoteSource:
         from manifest_lint.cloud import root_of
         from manifest_lint.kinds.cvat.sources import is_image, is_point_cloud, is_video
         from manifest_lint.media.clients import client_for
+        from manifest_lint.media.objclient import BucketError, options_from_env
         from manifest_lint.media.objects import ObjectStore, split_url
-        from manifest_lint.media.s3client import BucketError, options_from_env
 
         options = options_from_env(self.endpoint)
         _bucket, key = split_url(self.url)

@@ -15,7 +15,7 @@ Properties and Get Blob (whole or ranged). Which account and which credential:
 
 The change token of a blob is its ETag. Timeouts and ``503 ServerBusy`` are retried with
 exponential backoff by the SDK; failures that concern a whole container raise
-:class:`~manifest_lint.media.s3client.BucketError`.
+:class:`~manifest_lint.media.objclient.BucketError`.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from manifest_lint.media.s3client import (
+from manifest_lint.media.objclient import (
     MAX_ATTEMPTS,
     PAGE,
     BucketError,
     ClientOptions,
     Counters,
     ObjectInfo,
+    int_env,
     options_from_env,
 )
 
@@ -60,7 +61,7 @@ class AzureClient:
         self._lock = threading.Lock()
         self._service: Any = None
         self.signed = True
-        self.attempts = _int_env("MANIFEST_LINT_AZURE_ATTEMPTS", MAX_ATTEMPTS)
+        self.attempts = int_env("MANIFEST_LINT_AZURE_ATTEMPTS", MAX_ATTEMPTS)
         if account:
             self.root_format = f"https://{account}.blob.core.windows.net/{{}}/"
         else:
@@ -279,11 +280,6 @@ def _etag(value: object) -> str:
 
 def _first_line(text: object) -> str:
     return str(text or "no message").strip().splitlines()[0] if text else "no message"
-
-
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
 
 _CLIENTS: dict[tuple[ClientOptions, str, str], AzureClient] = {}

@@ -2,7 +2,7 @@
 (google-cloud-storage), ``az://`` and ``https://<account>.blob.core.windows.net/`` (Azure Blob
 Storage). All three have the same small interface (``list``, ``head``, ``get``, ``download``,
 ``counters``, ``options``, ``signed``) and raise the same
-:class:`~manifest_lint.media.s3client.BucketError`; each provider's library is imported only
+:class:`~manifest_lint.media.objclient.BucketError`; each provider's library is imported only
 when its first request is made.
 """
 
@@ -16,7 +16,7 @@ from manifest_lint.cloud import NAMES, account, provider
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from manifest_lint.media.s3client import ClientOptions, Counters, ObjectInfo
+    from manifest_lint.media.objclient import ClientOptions, Counters, ObjectInfo
 
 
 class Client(Protocol):

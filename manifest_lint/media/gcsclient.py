@@ -9,7 +9,7 @@ application-default login``, the metadata server); without any, requests go anon
 public buckets work. ``STORAGE_EMULATOR_HOST`` points the client at an emulator. The change
 token of an object is its *generation*. Timeouts, 429 and 5xx answers are retried with
 exponential backoff; failures that concern a whole bucket raise
-:class:`~manifest_lint.media.s3client.BucketError`.
+:class:`~manifest_lint.media.objclient.BucketError`.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from manifest_lint.media.s3client import (
+from manifest_lint.media.objclient import (
     MAX_ATTEMPTS,
     PAGE,
     BucketError,
     ClientOptions,
     Counters,
     ObjectInfo,
+    int_env,
     options_from_env,
 )
 
@@ -45,7 +46,7 @@ class GCSClient:
         self._session: Any = None
         self._base = ""
         self.signed = True
-        self.attempts = _int_env("MANIFEST_LINT_GCS_ATTEMPTS", MAX_ATTEMPTS)
+        self.attempts = int_env("MANIFEST_LINT_GCS_ATTEMPTS", MAX_ATTEMPTS)
         self._generations: dict[tuple[str, str], str] = {}  # when a download does not say
         self._buckets: dict[str, bool] = {}  # bucket -> exists (asked after a 404)
 
@@ -266,11 +267,6 @@ def _no_credentials(bucket: str) -> str:
     return (f"gs://{bucket}/ needs credentials and none were usable; run `gcloud auth "
             "application-default login` or set GOOGLE_APPLICATION_CREDENTIALS to a service "
             "account key file (in CI: workload identity or the job's secret)")
-
-
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
 
 _CLIENTS: dict[tuple[ClientOptions, str], GCSClient] = {}

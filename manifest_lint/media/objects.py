@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from manifest_lint.cloud import root_of, split
 from manifest_lint.media.heads import header_end
-from manifest_lint.media.s3client import BucketError, ObjectInfo
+from manifest_lint.media.objclient import BucketError, ObjectInfo
 from manifest_lint.media.store import State, StatResult, escape_reason
 from manifest_lint.textio import SURROGATE
 

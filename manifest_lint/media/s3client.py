@@ -17,65 +17,18 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-ENV_ENDPOINT = "MANIFEST_LINT_S3_ENDPOINT"
-ENV_CONCURRENCY = "MANIFEST_LINT_S3_CONCURRENCY"
-DEFAULT_CONCURRENCY = 32
-MAX_ATTEMPTS = 5
-PAGE = 1000  # keys per listing request (the S3 maximum)
-
-
-class BucketError(OSError):
-    """A bucket cannot be used at all (an :class:`OSError`, like a folder that cannot be
-    read); ``str()`` says why and what to do."""
-
-    def __init__(self, bucket: str, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.bucket = bucket
-        self.reason = reason  # "credentials", "denied", "no-bucket", "network"
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectInfo:
-    """What a listing or HEAD says about one object."""
-
-    size: int
-    etag: str
-
-
-@dataclass
-class Counters:
-    """Requests made and bytes read (for the report's statistics and the bench)."""
-
-    lists: int = 0
-    heads: int = 0
-    gets: int = 0
-    bytes: int = 0
-
-    @property
-    def requests(self) -> int:
-        return self.lists + self.heads + self.gets
-
-
-@dataclass(frozen=True)
-class ClientOptions:
-    """How to reach the store: an endpoint (else the AWS chain's) and requests in flight."""
-
-    endpoint: str | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
-
-
-def options_from_env(endpoint: str | None = None, concurrency: int | None = None
-                     ) -> ClientOptions:
-    """Options from arguments, else ``MANIFEST_LINT_S3_ENDPOINT`` / ``_CONCURRENCY``."""
-    endpoint = endpoint or os.environ.get(ENV_ENDPOINT) or None
-    if concurrency is None:
-        raw = os.environ.get(ENV_CONCURRENCY, "")
-        concurrency = int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_CONCURRENCY
-    return ClientOptions(endpoint, concurrency)
+from manifest_lint.media.objclient import (
+    MAX_ATTEMPTS,
+    PAGE,
+    BucketError,
+    ClientOptions,
+    Counters,
+    ObjectInfo,
+    int_env,
+    options_from_env,
+)
 
 
 class S3Client:
@@ -87,7 +40,7 @@ class S3Client:
         self._lock = threading.Lock()
         self._client: Any = None
         self.signed = True
-        self.attempts = _int_env("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)  # tries per request
+        self.attempts = int_env("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)  # tries per request
 
     def _get(self) -> Any:
         if self._client is None:
@@ -283,11 +236,6 @@ def _no_credentials(bucket: str) -> str:
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (in CI: the job's role or secrets)")
 
 
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
-
-
 def _etag(value: object) -> str:
     return str(value or "").strip('"')
 
@@ -304,3 +252,7 @@ def shared_client(options: ClientOptions | None = None) -> S3Client:
         if client is None:
             client = _CLIENTS[options] = S3Client(options)
         return client
+
+
+__all__ = ["BucketError", "ClientOptions", "Counters", "ObjectInfo", "S3Client",
+           "options_from_env", "shared_client"]

@@ -71,8 +71,8 @@ def worker_store(url: str, endpoint: str | None = None) -> ObjectStore:
         store = _STORES.get((top, endpoint))
         if store is None:
             from manifest_lint.media.clients import client_for
+            from manifest_lint.media.objclient import options_from_env
             from manifest_lint.media.objects import ObjectStore
-            from manifest_lint.media.s3client import options_from_env
 
             store = ObjectStore(top, client_for(top, options_from_env(endpoint)))
             _STORES[(top, endpoint)] = store
@@ -106,8 +106,8 @@ class Reader:
 
     def read(self, ref: ObjectRef) -> ObjectRead:
         """Read ``ref`` (never raises)."""
+        from manifest_lint.media.objclient import BucketError
         from manifest_lint.media.objects import read_head, spool_file
-        from manifest_lint.media.s3client import BucketError
 
         out = ObjectRead(ref.url)
         top = root_of(ref.url)

@@ -54,8 +54,8 @@ def create_from_bucket(url: str, output_dir: Path, *, sorting: str, force: bool,
     listed or holds no image, :class:`CreateError` for media that cannot make a manifest
     (nothing is written), :class:`~manifest_lint.media.ClusterError`."""
     from manifest_lint.media.clients import client_for
+    from manifest_lint.media.objclient import BucketError, options_from_env
     from manifest_lint.media.objects import ObjectStore, split_url
-    from manifest_lint.media.s3client import BucketError, options_from_env
     from manifest_lint.media.worker_reads import ObjectRef
 
     check_sorting(sorting)

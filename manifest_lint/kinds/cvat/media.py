@@ -34,8 +34,8 @@ from manifest_lint.s3 import is_remote
 if TYPE_CHECKING:
     from manifest_lint.kinds.cvat.remote import Fetched
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.objclient import ClientOptions
     from manifest_lint.media.objects import ObjectStore
-    from manifest_lint.media.s3client import ClientOptions
 
 MAX_UNLISTED = 20  # unlisted files reported one by one; the rest are counted
 
@@ -94,7 +94,7 @@ class ImageMedia:
         workers = worker_count(jobs) if deep else 1
         if self.remote:  # read in fetch threads, or by the --scheduler cluster's workers
             from manifest_lint.kinds.cvat.remote import stages
-            from manifest_lint.media.s3client import BucketError
+            from manifest_lint.media.objclient import BucketError
 
             self.fetching: OrderedWork[ImageItem, Fetched]
             self.store, self.fetching, self.work = stages(root, s3, backend, workers,

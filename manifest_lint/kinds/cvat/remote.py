@@ -25,7 +25,7 @@ from manifest_lint.media import MediaError, objects
 
 if TYPE_CHECKING:
     from manifest_lint.media.executor import Backend, OrderedWork
-    from manifest_lint.media.s3client import ClientOptions
+    from manifest_lint.media.objclient import ClientOptions
 
 Decoded = tuple[str, str, int | None, int | None, int, str | None]
 
@@ -97,7 +97,7 @@ def stages(root: str, s3: ClientOptions | None, backend: Callable[[int], Backend
     from manifest_lint.media.clients import client_for
     from manifest_lint.media.executor import OrderedWork
     from manifest_lint.media.fetch import fetch_stage
-    from manifest_lint.media.s3client import options_from_env
+    from manifest_lint.media.objclient import options_from_env
 
     store = objects.ObjectStore(root, client_for(root, s3))
     cluster = bool(getattr(backend, "remote", False))

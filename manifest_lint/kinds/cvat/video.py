@@ -22,8 +22,8 @@ from manifest_lint.s3 import is_remote
 
 if TYPE_CHECKING:
     from manifest_lint.media.executor import Backend
+    from manifest_lint.media.objclient import ClientOptions
     from manifest_lint.media.objects import ObjectStore
-    from manifest_lint.media.s3client import ClientOptions
 
 # Diagnostics the regenerated video properties and key frames repair.
 VIDEO_REGEN = frozenset({"CVAT006", "CVAT104", "CVAT204", "CVAT205", "CVAT301", "CVAT302",

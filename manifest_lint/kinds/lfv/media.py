@@ -45,8 +45,8 @@ from manifest_lint.s3 import is_remote
 if TYPE_CHECKING:
     from manifest_lint.context import CheckContext
     from manifest_lint.media.cache import MediaCache
+    from manifest_lint.media.objclient import ClientOptions
     from manifest_lint.media.objects import ObjectStore
-    from manifest_lint.media.s3client import ClientOptions
 
 MIN_SIDE = 64
 MAX_FILE_BYTES = 8 * 1024 * 1024

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from manifest_lint.diagnostics import Diagnostic
     from manifest_lint.media.cache import MediaCache
     from manifest_lint.media.executor import Backend
+    from manifest_lint.media.objclient import ClientOptions
     from manifest_lint.media.objects import ObjectStore
-    from manifest_lint.media.s3client import ClientOptions
 
 # (location, what, first bytes or None, complete, spool file or None)
 Fetched = tuple[str, str, bytes | None, bool, str | None]
@@ -104,7 +104,7 @@ class RemoteMedia:
         if self._fetching is None:
             from manifest_lint.kinds.lfv.remote import fetch_objects, fetched_of, probe_fetched
             from manifest_lint.media.fetch import fetch_stage
-            from manifest_lint.media.s3client import options_from_env
+            from manifest_lint.media.objclient import options_from_env
 
             concurrency = (self.s3 or options_from_env()).concurrency
             cluster = bool(getattr(self._backend, "remote", False))  # --scheduler
@@ -140,8 +140,8 @@ class RemoteMedia:
     def _prepare_remote(self, task: MediaTask, url: str, what: str) -> bool:
         """What the listing says of ``url``; True when nothing is left to fetch."""
         from manifest_lint.media.clients import client_for
+        from manifest_lint.media.objclient import BucketError
         from manifest_lint.media.objects import ObjectStore
-        from manifest_lint.media.s3client import BucketError
 
         top = root_of(url)
         store = self._buckets.get(top)
@@ -170,7 +170,7 @@ def fetch_objects(stores: dict[str, ObjectStore], cache: MediaCache | None,
                   batch: Sequence[MediaTask], *, read: bool = True) -> list[MediaTask]:
     """Fetch thread: read what each task's remote files need (never raises); only the
     listing and the cache when not ``read`` (a cluster worker reads the objects)."""
-    from manifest_lint.media.s3client import BucketError
+    from manifest_lint.media.objclient import BucketError
 
     for task in batch:
         for url, what in task.fetch:
