@@ -269,6 +269,7 @@ def make_seed(n: int) -> Path:
     csv_path, manifest = folder / "labels.csv", folder / "labels.manifest"
     if not _marker(folder / "done", {"n": n, "v": 1}):
         write_seed(n, csv_path, manifest)
+        (folder / "done").touch()
     for src in (csv_path, manifest):
         alone = folder / f"alone_{src.suffix[1:]}"
         alone.mkdir(exist_ok=True)
@@ -319,6 +320,7 @@ def make_small_images(n: int) -> Path:
         base.putpixel((i % 256, (i // 256) % 192), (i % 251, 0, 0))
         base.save(folder / f"img_{i:05d}.png", compress_level=1)
     run([*CLI, "create", "cvat", "--output-dir", str(folder), str(folder)])
+    (folder / "done").touch()
     return folder
 
 
@@ -333,6 +335,7 @@ def half_of(folder: Path, n: int) -> Path:
         (half / name).unlink(missing_ok=True)
         os.link(folder / name, half / name)
     run([*CLI, "create", "cvat", "--output-dir", str(half), str(half)])
+    (half / "done").touch()
     return half
 
 
@@ -380,6 +383,7 @@ def make_images(n: int) -> Path:
             noise.save(sub / f"img_{i:04d}.jpg", quality=90)
         else:
             noise.save(sub / f"img_{i:04d}.png")
+    (folder / "done").touch()
     return folder
 
 
