@@ -21,7 +21,6 @@ exponential backoff by the SDK; failures that concern a whole container raise
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,9 +30,11 @@ from manifest_lint.media.objclient import (
     BucketError,
     ClientOptions,
     Counters,
+    LazyClient,
     ObjectInfo,
     int_env,
     options_from_env,
+    shared,
 )
 
 ENV_CONNECTION = "AZURE_STORAGE_CONNECTION_STRING"
@@ -48,31 +49,20 @@ def connection_account(connection: str) -> str:
     return ""
 
 
-class AzureClient:
+class AzureClient(LazyClient):
     """A thread-safe, read-only Blob Storage client for one account, with request counters.
 
     ``account`` is the account an ``https://`` URL names; "" for ``az://`` URLs (the account
     of the connection string or ``AZURE_STORAGE_ACCOUNT``)."""
 
     def __init__(self, options: ClientOptions | None = None, account: str = "") -> None:
-        self.options = options or options_from_env()
+        super().__init__(options)
         self.account = account
-        self.counters = Counters()
-        self._lock = threading.Lock()
-        self._service: Any = None
-        self.signed = True
         self.attempts = int_env("MANIFEST_LINT_AZURE_ATTEMPTS", MAX_ATTEMPTS)
         if account:
             self.root_format = f"https://{account}.blob.core.windows.net/{{}}/"
         else:
             self.root_format = "az://{}/"
-
-    def _get(self) -> Any:
-        if self._service is None:
-            with self._lock:
-                if self._service is None:
-                    self._service = self._make()
-        return self._service
 
     def _make(self, anonymous: bool = False) -> Any:
         try:
@@ -228,7 +218,7 @@ class AzureClient:
     def _go_anonymous(self) -> bool:
         with self._lock:
             try:
-                self._service = self._make(anonymous=True)
+                self._handle = self._make(anonymous=True)
             except BucketError:
                 return False
         return True
@@ -282,19 +272,11 @@ def _first_line(text: object) -> str:
     return str(text or "no message").strip().splitlines()[0] if text else "no message"
 
 
-_CLIENTS: dict[tuple[ClientOptions, str, str], AzureClient] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
 def shared_client(options: ClientOptions | None = None, account: str = "") -> AzureClient:
     """One client per set of options, account and connection string in this process."""
     options = options or options_from_env()
-    key = (options, account, os.environ.get(ENV_CONNECTION, ""))
-    with _CLIENTS_LOCK:
-        client = _CLIENTS.get(key)
-        if client is None:
-            client = _CLIENTS[key] = AzureClient(options, account)
-        return client
+    key = ("azure", options, account, os.environ.get(ENV_CONNECTION, ""))
+    return shared(key, lambda: AzureClient(options, account))
 
 
 __all__ = ["AzureClient", "Counters", "connection_account", "shared_client"]

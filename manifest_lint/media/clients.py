@@ -8,8 +8,7 @@ when its first request is made.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from manifest_lint.cloud import NAMES, account, provider
 
@@ -53,20 +52,15 @@ def client_for(url: str, options: ClientOptions | None = None) -> Client:
     return s3client.shared_client(options)
 
 
-_MODULES = {"s3": "manifest_lint.media.s3client", "gcs": "manifest_lint.media.gcsclient",
-            "azure": "manifest_lint.media.azureclient"}
-
-
 def summary() -> list[str]:
     """What the run cost per provider (only those it made requests to), e.g.
     ``"GCS: 12 requests (2 LIST, 0 HEAD, 10 GET), 0.1 MiB read"``."""
+    from manifest_lint.media.objclient import shared_clients
+
     out = []
-    for name, module_name in _MODULES.items():
-        module: Any = sys.modules.get(module_name)
-        if module is None:
-            continue
+    for name in NAMES:
         lists = heads = gets = size = 0
-        for client in list(module._CLIENTS.values()):
+        for client in shared_clients(name):
             c = client.counters
             lists, heads, gets, size = lists + c.lists, heads + c.heads, gets + c.gets, \
                 size + c.bytes

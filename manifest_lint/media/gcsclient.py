@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -27,35 +26,25 @@ from manifest_lint.media.objclient import (
     PAGE,
     BucketError,
     ClientOptions,
-    Counters,
+    LazyClient,
     ObjectInfo,
     int_env,
     options_from_env,
+    shared,
 )
 
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
-class GCSClient:
+class GCSClient(LazyClient):
     """A thread-safe, read-only Google Cloud Storage client with request counters."""
 
     def __init__(self, options: ClientOptions | None = None) -> None:
-        self.options = options or options_from_env()
-        self.counters = Counters()
-        self._lock = threading.Lock()
-        self._session: Any = None
+        super().__init__(options)
         self._base = ""
-        self.signed = True
         self.attempts = int_env("MANIFEST_LINT_GCS_ATTEMPTS", MAX_ATTEMPTS)
         self._generations: dict[tuple[str, str], str] = {}  # when a download does not say
         self._buckets: dict[str, bool] = {}  # bucket -> exists (asked after a 404)
-
-    def _get(self) -> Any:
-        if self._session is None:
-            with self._lock:
-                if self._session is None:
-                    self._session = self._make()
-        return self._session
 
     def _make(self) -> Any:
         try:
@@ -269,17 +258,9 @@ def _no_credentials(bucket: str) -> str:
             "account key file (in CI: workload identity or the job's secret)")
 
 
-_CLIENTS: dict[tuple[ClientOptions, str], GCSClient] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
 def shared_client(options: ClientOptions | None = None) -> GCSClient:
     """One client per set of options (and emulator host) in this process."""
     options = options or options_from_env()
-    key = (options, os.environ.get("STORAGE_EMULATOR_HOST", ""))
-    with _CLIENTS_LOCK:
-        client = _CLIENTS.get(key)
-        if client is None:
-            client = _CLIENTS[key] = GCSClient(options)
-        return client
+    key = ("gcs", options, os.environ.get("STORAGE_EMULATOR_HOST", ""))
+    return shared(key, lambda: GCSClient(options))
 

@@ -15,7 +15,6 @@ client is made, so local runs never load it.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,29 +24,20 @@ from manifest_lint.media.objclient import (
     BucketError,
     ClientOptions,
     Counters,
+    LazyClient,
     ObjectInfo,
     int_env,
     options_from_env,
+    shared,
 )
 
 
-class S3Client:
+class S3Client(LazyClient):
     """A thread-safe, read-only S3 client with request counters."""
 
     def __init__(self, options: ClientOptions | None = None) -> None:
-        self.options = options or options_from_env()
-        self.counters = Counters()
-        self._lock = threading.Lock()
-        self._client: Any = None
-        self.signed = True
+        super().__init__(options)
         self.attempts = int_env("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)  # tries per request
-
-    def _get(self) -> Any:
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = self._make()
-        return self._client
 
     def _make(self) -> Any:
         try:
@@ -240,18 +230,10 @@ def _etag(value: object) -> str:
     return str(value or "").strip('"')
 
 
-_CLIENTS: dict[ClientOptions, S3Client] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
 def shared_client(options: ClientOptions | None = None) -> S3Client:
     """One client per set of options in this process (connections are reused)."""
     options = options or options_from_env()
-    with _CLIENTS_LOCK:
-        client = _CLIENTS.get(options)
-        if client is None:
-            client = _CLIENTS[options] = S3Client(options)
-        return client
+    return shared(("s3", options), lambda: S3Client(options))
 
 
 __all__ = ["BucketError", "ClientOptions", "Counters", "ObjectInfo", "S3Client",
