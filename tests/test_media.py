@@ -424,6 +424,34 @@ def test_exif_orientation_stored_as_a_rational(
         assert (info.width, info.height) == cvat_size
 
 
+@pytest.mark.parametrize("rational", [(6, 1), (9, 2), (1, 0)])
+def test_a_header_read_from_a_bucket_agrees_with_the_file_on_a_rational_orientation(
+        tmp_path: Path, rational: tuple[int, int]) -> None:
+    """The in-memory probe (objects in buckets) judges the orientation as the file probe."""
+    from manifest_lint.media.heads import probe_image_data
+
+    for path in (make_jpeg(tmp_path / "r.jpg", size=(40, 20), exif_orientation=rational),
+                 make_png(tmp_path / "r.png", size=(40, 20), exif_orientation=rational)):
+        data = path.read_bytes()
+        local = probe_image(path, checksum=False)
+        for got in (probe_image_data(data, "s3://b/r", complete=True),
+                    probe_image_data(data[:2048], "s3://b/r", complete=False)):
+            assert (got.width, got.height, got.orientation) == \
+                (local.width, local.height, local.orientation)
+
+
+def test_a_header_read_past_the_pixel_limit_is_probed_as_the_file_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from manifest_lint.media.heads import probe_image_data
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)
+    data = make_png(tmp_path / "big.png", size=(40, 20)).read_bytes()  # 800 pixels
+    got = probe_image_data(data, "s3://b/big.png", complete=True, allow_large=True)
+    assert (got.width, got.height) == (40, 20)
+    with pytest.raises(MediaError, match="too large to decode safely"):
+        probe_image_data(data, "s3://b/big.png", complete=True)  # as probe_image without it
+
+
 def test_exif_orientation_that_is_not_a_number_is_refused() -> None:
     from manifest_lint.media.images import orientation_value
 

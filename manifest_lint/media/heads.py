@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import io
 import struct
-import warnings
 
 from manifest_lint.media import MediaError
-from manifest_lint.media.images import EXIF_ORIENTATION_TAG, ImageInfo, _decode_failure
+from manifest_lint.media.images import ImageInfo, probe_source
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -51,44 +50,16 @@ def header_end(data: bytes) -> int | None:
 
 
 
-def probe_image_data(data: bytes, url: str, *, complete: bool) -> ImageInfo:
+def probe_image_data(data: bytes, url: str, *, complete: bool,
+                     allow_large: bool = False) -> ImageInfo:
     """Size and EXIF orientation of the image whose first bytes are ``data`` (all of it when
-    ``complete``), as :func:`~manifest_lint.media.images.probe_image` reports them; raises
-    :class:`MediaError` naming ``url``. From a partial PNG, metadata after the pixel data (a
-    rare place for EXIF) is not seen."""
-    from PIL import Image, UnidentifiedImageError
-
+    ``complete``), as :func:`~manifest_lint.media.images.probe_image` reports them for the
+    same file; raises :class:`MediaError` naming ``url``. From a partial PNG, metadata after
+    the pixel data (a rare place for EXIF) is not seen."""
     if not data:
         raise MediaError(url, "empty file (0 bytes)")
-    image_format = ""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                image_format = img.format or ""
-                mode = img.mode
-                raw_width, raw_height = img.size
-                if img.format == "PNG" and "exif" not in img.info and (
-                        not complete or not _png_metadata_after_idat(data)):
-                    exif = Image.Image.getexif(img)
-                else:
-                    exif = img.getexif()
-                orientation = exif.get(EXIF_ORIENTATION_TAG, 1)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaError(url, f"image too large to decode safely: {exc}") from exc
-    except UnidentifiedImageError as exc:
-        raise MediaError(url, "not an image Pillow can identify") from exc
-    except MemoryError as exc:
-        raise MediaError(url, "cannot decode image: out of memory") from exc
-    except Exception as exc:  # noqa: BLE001 - corrupt input must not crash the caller
-        raise MediaError(url, _decode_failure(exc, image_format)) from exc
-    if isinstance(orientation, bool) or not isinstance(orientation, int):
-        raise MediaError(url, f"invalid EXIF orientation value {orientation!r}")
-    width, height = raw_width, raw_height
-    if orientation > 4:
-        width, height = height, width
-    return ImageInfo(width=width, height=height, raw_width=raw_width, raw_height=raw_height,
-                     format=image_format, mode=mode, checksum=None, orientation=orientation)
+    return probe_source(io.BytesIO(data), url, checksum=False, allow_large=allow_large,
+                        metadata_after_idat=lambda: complete and _png_metadata_after_idat(data))
 
 
 def _png_metadata_after_idat(data: bytes) -> bool:

@@ -17,8 +17,9 @@ import numbers
 import os
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from manifest_lint.media import MediaError, check_regular_file
 
@@ -67,7 +68,15 @@ def probe_image(path: str | os.PathLike[str], *, checksum: bool,
     """
     fspath = os.fspath(path)
     check_regular_file(fspath)
+    return probe_source(fspath, fspath, checksum=checksum, allow_large=allow_large,
+                        metadata_after_idat=lambda: _png_has_metadata_after_idat(fspath))
 
+
+def probe_source(source: str | IO[bytes], where: str, *, checksum: bool, allow_large: bool,
+                 metadata_after_idat: Callable[[], bool]) -> ImageInfo:
+    """:func:`probe_image` of a file or of bytes in memory (``where`` names it in errors).
+    ``metadata_after_idat`` tells whether a PNG may hold EXIF after its pixel data (then
+    reading the orientation decodes the image, as CVAT's ``getexif()`` does)."""
     from PIL import Image, UnidentifiedImageError
 
     image_format = ""
@@ -76,11 +85,12 @@ def probe_image(path: str | os.PathLike[str], *, checksum: bool,
             # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that; CVAT goes on.
             warnings.simplefilter("ignore" if allow_large else "error",
                                   Image.DecompressionBombWarning)
-            with Image.open(fspath) as img:
+            with Image.open(source) as img:
                 image_format = img.format or ""
                 mode = img.mode
                 raw_width, raw_height = img.size
-                orientation = _orientation(img, fspath, decode=checksum)
+                orientation = _orientation(img, where, decode=checksum,
+                                           metadata_after_idat=metadata_after_idat)
                 digest = (
                     hashlib.md5(img.tobytes(), usedforsecurity=False).hexdigest()
                     if checksum
@@ -89,13 +99,13 @@ def probe_image(path: str | os.PathLike[str], *, checksum: bool,
     except MediaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaError(fspath, f"image too large to decode safely: {exc}") from exc
+        raise MediaError(where, f"image too large to decode safely: {exc}") from exc
     except UnidentifiedImageError as exc:
-        raise MediaError(fspath, "not an image Pillow can identify") from exc
+        raise MediaError(where, "not an image Pillow can identify") from exc
     except MemoryError as exc:
-        raise MediaError(fspath, "cannot decode image: out of memory") from exc
+        raise MediaError(where, "cannot decode image: out of memory") from exc
     except Exception as exc:  # any decoder failure on corrupt input must not crash the caller
-        raise MediaError(fspath, _decode_failure(exc, image_format)) from exc
+        raise MediaError(where, _decode_failure(exc, image_format)) from exc
 
     width, height = raw_width, raw_height
     if orientation > 4:
@@ -128,7 +138,8 @@ def over_pixel_limit(width: int, height: int) -> int | None:
     return pixels if limit is not None and pixels > limit else None
 
 
-def _orientation(img: Image.Image, path: str, *, decode: bool) -> int:
+def _orientation(img: Image.Image, path: str, *, decode: bool,
+                 metadata_after_idat: Callable[[], bool]) -> int:
     """EXIF orientation as CVAT reads it: ``img.getexif().get(274, 1)``.
 
     Pillow's PNG ``getexif()`` decodes the whole image unless an eXIf chunk precedes the pixel
@@ -137,11 +148,9 @@ def _orientation(img: Image.Image, path: str, *, decode: bool) -> int:
     """
     from PIL import Image
 
-    if not decode and img.format == "PNG" and "exif" not in img.info:
-        if not _png_has_metadata_after_idat(path):
-            exif = Image.Image.getexif(img)
-        else:
-            exif = img.getexif()
+    if not decode and img.format == "PNG" and "exif" not in img.info and (
+            not metadata_after_idat()):
+        exif = Image.Image.getexif(img)
     else:
         exif = img.getexif()
     return orientation_value(exif.get(EXIF_ORIENTATION_TAG, 1), path)

@@ -195,11 +195,12 @@ def _decode(f: Fetched) -> Decoded:
         if f.spool is not None:
             from manifest_lint.media.images import probe_image
 
-            info = probe_image(f.spool, checksum=True)
+            info = probe_image(f.spool, checksum=True, allow_large=True)
         else:
             from manifest_lint.media.heads import probe_image_data
 
-            info = probe_image_data(f.head or b"", f.url, complete=f.complete)
+            info = probe_image_data(f.head or b"", f.url, complete=f.complete,
+                                    allow_large=True)
     except MediaError as exc:
         return "unreadable", exc.message, None, None, 1, None
     except Exception as exc:  # noqa: BLE001 - a decoder failure is a finding, not a crash
